@@ -1,0 +1,54 @@
+# Mask R-CNN on the COCO-format digits with the tiny DeiT backbone. The single-scale ViT output of
+# four blocks becomes a pyramid (strides 4-32) through mmseg's MultiLevelNeck, then mmdet's FPN.
+_base_ = [
+    'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
+    'mmdet::_base_/default_runtime.py',
+    '../_base_/datasets/digits_coco.py',
+    '../_base_/models/deit_digits_arch.py',
+]
+custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
+
+pretrained = None  # path of an mmpretrain classifier checkpoint (prefix 'backbone.')
+num_classes = 10
+model = dict(
+    data_preprocessor=dict(pad_size_divisor=32),
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.VisionTransformer',
+        arch={{_base_.deit_digits_arch}},
+        img_size=96,
+        patch_size=4,
+        out_indices=(0, 1, 2, 3),
+        out_type='featmap',
+        final_norm=False,
+        drop_path_rate=0.0),
+    neck=[
+        dict(type='mmseg.MultiLevelNeck', in_channels=[64, 64, 64, 64], out_channels=64,
+             scales=[1, 0.5, 0.25, 0.125]),
+        dict(type='FPN', in_channels=[64, 64, 64, 64], out_channels=64, num_outs=5),
+    ],
+    rpn_head=dict(in_channels=64, feat_channels=64,
+                  anchor_generator=dict(scales=[4])),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=64),
+        bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=num_classes),
+        mask_roi_extractor=dict(out_channels=64),
+        mask_head=dict(in_channels=64, conv_out_channels=64, num_classes=num_classes)),
+)
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=4e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    clip_grad=dict(max_norm=10.0))
+max_epochs = 4
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, eta_min=1e-5),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=max_epochs))
+randomness = dict(seed=0)

@@ -1,0 +1,55 @@
+# UperNet on the ADE20K-format digits with the tiny DeiT backbone: mmseg's ViT-UperNet recipe
+# (four block outputs + MultiLevelNeck) with mmpretrain's VisionTransformer, so any mmpretrain
+# classifier checkpoint of that arch loads into it. Set `pretrained` to a checkpoint to transfer.
+_base_ = [
+    'mmseg::_base_/models/upernet_vit-b16_ln_mln.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/datasets/digits_ade20k.py',
+    '../_base_/models/deit_digits_arch.py',
+]
+custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
+
+pretrained = None  # path of an mmpretrain classifier checkpoint (prefix 'backbone.')
+norm_cfg = dict(type='BN', requires_grad=True)
+num_classes = 11
+model = dict(
+    pretrained=None,
+    data_preprocessor=dict(size=(64, 64)),
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.VisionTransformer',
+        arch={{_base_.deit_digits_arch}},
+        img_size=64,
+        patch_size=4,
+        out_indices=(0, 1, 2, 3),
+        out_type='featmap',
+        final_norm=False,
+        drop_path_rate=0.0),
+    neck=dict(in_channels=[64, 64, 64, 64], out_channels=64, scales=[1, 0.5, 0.25, 0.125]),
+    decode_head=dict(in_channels=[64, 64, 64, 64], channels=64, num_classes=num_classes,
+                     norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=64, channels=32, num_classes=num_classes,
+                        norm_cfg=norm_cfg),
+    test_cfg=dict(mode='whole'),
+)
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=6e-4, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys={
+        'pos_embed': dict(decay_mult=0.),
+        'cls_token': dict(decay_mult=0.),
+        'norm': dict(decay_mult=0.)
+    }))
+max_iters = 400
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=40),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=40, end=max_iters, by_epoch=False),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters))
+randomness = dict(seed=0)

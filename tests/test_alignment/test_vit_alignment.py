@@ -1,0 +1,187 @@
+"""TL-Align label tracing through mmpretrain ViT/DeiT against an independent reference."""
+import pytest
+import torch
+from mmpretrain.models.backbones import ResNet, VisionTransformer
+
+from tlalign_mm.alignment import (MixRecordSource, UnsupportedBackboneError, align_labels,
+                                  build_tracer)
+from tlalign_mm.augments import AlignedCutMix, AlignedMixup, AlignedTokenCutMix
+
+from .naive_reference import reference_vit_labels
+
+TINY = dict(embed_dims=64, num_layers=3, num_heads=4, feedforward_channels=96)
+
+
+def make_vit(arch=TINY, img_size=32, patch_size=4, seed=0, **kwargs):
+    torch.manual_seed(seed)
+    vit = VisionTransformer(arch=arch, img_size=img_size, patch_size=patch_size, **kwargs)
+    vit.init_weights()
+    with torch.no_grad():
+        # Sharpen attention: with the default 0.02 init every row is near uniform, which would
+        # hide an error in which token attends to which.
+        for layer in vit.layers:
+            layer.attn.qkv.weight.normal_(0, 0.3)
+        vit.pos_embed.normal_(0, 1.0)
+    return vit.eval()
+
+
+def random_labels(batch, tokens, classes, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.distributions.Dirichlet(torch.ones(classes)).sample((batch, tokens))
+
+
+CASES = [
+    # (arch, img_size the model is built for, input size, patch, extra kwargs)
+    (TINY, 32, 32, 4, {}),
+    (TINY, 32, 40, 4, {}),                          # position embedding resized to 10x10
+    (TINY, 32, 36, 8, {}),                          # 36 not divisible by 8: backbone floors
+    (TINY, 32, 32, 4, dict(with_cls_token=False, out_type='avg_featmap')),
+    ('deit-tiny', 224, 224, 16, {}),
+    ('deit-small', 224, 96, 16, {}),
+]
+
+
+@pytest.mark.parametrize('arch,built,size,patch,kwargs', CASES)
+def test_align_labels_matches_naive_reference(arch, built, size, patch, kwargs):
+    vit = make_vit(arch, built, patch, **kwargs)
+    images = torch.randn(2, 3, size, size)
+    grid = size // patch
+    classes = 7
+    patch_labels = torch.distributions.Dirichlet(torch.ones(classes)).sample((2, grid * grid))
+    cls_label = torch.distributions.Dirichlet(torch.ones(classes)).sample((2, ))
+    expected = reference_vit_labels(vit, images, patch_labels, cls_label)
+    for kernel in ('explicit', 'fused'):
+        got = align_labels(vit, images, patch_labels, cls_label, kernel=kernel)
+        assert got.shape == (2, classes)
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    # Labels stay distributions.
+    torch.testing.assert_close(got.sum(-1), torch.ones(2), atol=1e-5, rtol=0)
+    # The alignment really moved the label away from the plain average (non-trivial case).
+    assert (expected - patch_labels.mean(1)).abs().max() > 1e-3
+
+
+def test_default_cls_label_is_patch_mean():
+    vit = make_vit()
+    images = torch.randn(3, 3, 32, 32)
+    labels = torch.distributions.Dirichlet(torch.ones(5)).sample((3, 64))
+    torch.testing.assert_close(
+        align_labels(vit, images, labels),
+        align_labels(vit, images, labels, cls_label=labels.mean(1)))
+
+
+def traced_image_labels(vit, images, record, mode, kernel='explicit'):
+    tracer = build_tracer(vit, kernel=kernel)
+    source = MixRecordSource(record, mode)
+    tracer.attach(source)
+    try:
+        with torch.no_grad():
+            vit(images)
+        final = tracer.summary_label()
+        return source.image_label(final), source.own_share(final)
+    finally:
+        tracer.detach()
+
+
+@pytest.mark.parametrize('augment', [
+    AlignedCutMix(alpha=1.0),              # pixel box: fractional own-share on edge patches
+    AlignedTokenCutMix(alpha=1.0, patch_size=4),
+])
+def test_scalar_path_equals_kdim_path(augment):
+    torch.manual_seed(3)
+    vit = make_vit()
+    images = torch.randn(6, 3, 32, 32)
+    scores = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 3, 4, 0]), 10).float()
+    mixed, _, record = augment(images.clone(), scores)
+    scalar, scalar_share = traced_image_labels(vit, mixed, record, 'scalar')
+    kdim, kdim_share = traced_image_labels(vit, mixed, record, 'kdim')
+    torch.testing.assert_close(scalar, kdim, atol=1e-5, rtol=0)
+    # Samples mixed with a different class: the K-dim label projects back onto the scalar share.
+    differs = (record.own_score != record.partner_score).any(-1)
+    torch.testing.assert_close(scalar_share[differs], kdim_share[differs], atol=1e-5, rtol=0)
+    # And both equal the naive reference fed with the same two-source token labels.
+    grid_share = torch.nn.functional.avg_pool2d(record.own_mask[:, None], 4).flatten(1)
+    patch_labels = (grid_share[..., None] * record.own_score[:, None] +
+                    (1 - grid_share[..., None]) * record.partner_score[:, None])
+    cls_label = record.mixed_score()
+    expected = reference_vit_labels(vit, mixed, patch_labels, cls_label)
+    torch.testing.assert_close(scalar, expected, atol=1e-5, rtol=0)
+
+
+def test_mixup_alignment_is_a_no_op():
+    torch.manual_seed(1)
+    vit = make_vit()
+    images = torch.randn(4, 3, 32, 32)
+    scores = torch.nn.functional.one_hot(torch.tensor([1, 2, 3, 4]), 10).float()
+    mixed, area_label, record = AlignedMixup(alpha=0.8)(images.clone(), scores)
+    for mode in ('scalar', 'kdim'):
+        aligned, share = traced_image_labels(vit, mixed, record, mode)
+        torch.testing.assert_close(aligned, area_label, atol=1e-6, rtol=0)
+        torch.testing.assert_close(share, record.lam, atol=1e-6, rtol=0)
+
+
+def test_batch_of_one():
+    vit = make_vit()
+    images = torch.randn(1, 3, 32, 32)
+    scores = torch.nn.functional.one_hot(torch.tensor([7]), 10).float()
+    mixed, mixed_score, record = AlignedTokenCutMix(patch_size=4)(images.clone(), scores)
+    aligned, _ = traced_image_labels(vit, mixed, record, 'scalar')
+    # Paired with itself: every source is class 7, so the aligned label is too.
+    torch.testing.assert_close(aligned, scores)
+    torch.testing.assert_close(mixed_score, scores)
+
+
+def test_tracing_leaves_features_and_gradients_unchanged_and_label_has_no_grad():
+    vit = make_vit()
+    vit.train()
+    images = torch.randn(4, 3, 32, 32)
+    scores = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 3]), 10).float()
+    mixed, _, record = AlignedTokenCutMix(patch_size=4)(images, scores)
+
+    def loss_and_grads(trace, kernel='explicit'):
+        vit.zero_grad()
+        tracer = build_tracer(vit, kernel=kernel)
+        if trace:
+            source = MixRecordSource(record, 'scalar')
+            tracer.attach(source)
+        out = vit(mixed)[-1]
+        loss = out.pow(2).sum()
+        loss.backward()
+        label = tracer.summary_label() if trace else None
+        tracer.detach()
+        return loss.detach(), [p.grad.clone() for p in vit.parameters()], label
+
+    base_loss, base_grads, _ = loss_and_grads(False)
+    for kernel in ('explicit', 'fused'):
+        loss, grads, label = loss_and_grads(True, kernel)
+        torch.testing.assert_close(loss, base_loss, atol=1e-4, rtol=1e-5)
+        for g, b in zip(grads, base_grads):
+            torch.testing.assert_close(g, b, atol=1e-5, rtol=1e-4)
+        assert not label.requires_grad and label.grad_fn is None
+
+
+def test_detach_restores_stock_backbone():
+    vit = make_vit()
+    stock = [layer.attn.scaled_dot_product_attention for layer in vit.layers]
+    tracer = build_tracer(vit)
+    labels = torch.rand(2, 64, 3)
+    tracer.attach(MixRecordSource.__new__(MixRecordSource))
+    assert all(layer.attn.scaled_dot_product_attention is not s
+               for layer, s in zip(vit.layers, stock))
+    tracer.detach()
+    assert all(layer.attn.scaled_dot_product_attention is s
+               for layer, s in zip(vit.layers, stock))
+    assert not vit.patch_embed._forward_hooks
+    assert align_labels(vit, torch.randn(2, 3, 32, 32), labels).shape == (2, 3)
+    assert all(layer.attn.scaled_dot_product_attention is s
+               for layer, s in zip(vit.layers, stock))
+
+
+def test_unsupported_backbone_is_refused_by_name():
+    with pytest.raises(UnsupportedBackboneError, match='ResNet'):
+        build_tracer(ResNet(depth=18))
+
+
+def test_patch_labels_must_match_backbone_grid():
+    vit = make_vit()
+    with pytest.raises(ValueError, match='8x8 patch grid'):
+        align_labels(vit, torch.randn(1, 3, 32, 32), torch.rand(1, 63, 3))

@@ -1,0 +1,91 @@
+"""tools/train.py on the tiny DeiT: trains, checkpoints, resumes (weights_only on), runs under
+dist_train.sh with two CPU processes, and refuses bad input in one line before training."""
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from ..conftest import ROOT, config_path
+
+DEIT = config_path('pretrain', 'deit', 'deit-digits_cutmix_digits.py')
+FAST = ['train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False']
+
+
+def run_tool(args, env_extra=None, timeout=600):
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def scalars(work_dir):
+    (path, ) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_train_checkpoint_and_resume(digits_root, tmp_path):
+    work = str(tmp_path / 'deit')
+    out = run_tool(['tools/train.py', DEIT, '--work-dir', work, '--cfg-options', *FAST])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+    assert 'accuracy/top1' in out.stdout + out.stderr
+
+    more = [o.replace('max_epochs=1', 'max_epochs=2') for o in FAST]
+    out = run_tool(['tools/train.py', DEIT, '--work-dir', work, '--resume', '--cfg-options',
+                    *more], env_extra={'TORCH_FORCE_WEIGHTS_ONLY_LOAD': '1'})
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert 'resumed epoch: 1' in log
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    # The resumed run continued at epoch 2 instead of starting over.
+    epochs = {r['epoch'] for r in scalars(work) if 'loss' in r and 'epoch' in r}
+    assert 2 in epochs
+
+
+def test_amp_on_cpu_uses_bf16_autocast(digits_root, tmp_path):
+    out = run_tool(['tools/train.py', DEIT, '--amp', '--work-dir', str(tmp_path / 'amp'),
+                    '--cfg-options', *FAST, 'train_cfg.val_interval=5'])
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'bfloat16 CPU autocast' in out.stdout
+    assert osp.isfile(osp.join(tmp_path, 'amp', 'epoch_1.pth'))
+
+
+def test_dist_train_two_cpu_processes(digits_root, tmp_path):
+    work = str(tmp_path / 'dist')
+    env = dict(os.environ, PORT='29517', PYTHON=sys.executable)
+    out = subprocess.run(
+        ['bash', 'tools/dist_train.sh', DEIT, '2', '--work-dir', work, '--cfg-options', *FAST],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+    assert 'Distributed launcher: pytorch' in out.stdout + out.stderr
+    assert 'World size: 2' in out.stdout + out.stderr
+
+
+def test_missing_data_root_is_one_line_error(tmp_path):
+    missing = tmp_path / 'nowhere'
+    out = run_tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w')],
+                   env_extra={'TLALIGN_DATA_ROOT': str(missing)})
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith('error: dataset root not found:')
+    assert str(missing / 'digits_imagenet') in lines[0]
+    assert not (tmp_path / 'w').exists()
+
+
+def test_num_classes_mismatch_fails_before_training(digits_root, tmp_path):
+    work = tmp_path / 'w'
+    out = run_tool(['tools/train.py', DEIT, '--work-dir', str(work), '--cfg-options', *FAST,
+                    'model.head.num_classes=7'])
+    assert out.returncode != 0
+    assert 'class-count mismatch: ImageNet defines 10 classes but model.head.num_classes=7' \
+        in out.stderr
+    assert not glob.glob(str(work / '*.pth'))
+    assert "Epoch(train)" not in out.stdout + out.stderr

@@ -1,0 +1,19 @@
+"""tlalign_mm: token-label alignment (TL-Align) and transfer benchmarks on OpenMMLab 2.x.
+
+Importing the package registers its datasets, augments, models and hooks in the mmpretrain /
+mmseg / mmdet / mmengine registries (configs reach it through ``custom_imports``) and routes
+mmengine's checkpoint loading through the ``weights_only`` allowlist.
+"""
+from .utils.stack import StackVersionError, check_stack, stack_versions
+from .version import __version__
+
+check_stack()
+
+from .utils.checkpoint import install_safe_local_loader  # noqa: E402
+
+install_safe_local_loader()
+
+from . import augments, datasets, models  # noqa: E402,F401
+from . import alignment, engine  # noqa: E402,F401
+
+__all__ = ['__version__', 'check_stack', 'stack_versions', 'StackVersionError']

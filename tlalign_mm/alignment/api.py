@@ -1,0 +1,29 @@
+"""Public entry point: the aligned label of each image, traced exactly as in training."""
+import torch
+
+from .label_sources import ExplicitSource
+from .tracers import build_tracer
+
+
+def align_labels(backbone, images, patch_labels, cls_label=None, kernel='auto'):
+    """Propagate token labels through ``backbone``'s attention and return image labels.
+
+    Args:
+        backbone: mmpretrain ``VisionTransformer`` (any arch, incl. ``deit-*``).
+        images: (B, 3, H, W) input batch.
+        patch_labels: (B, Hp*Wp, K) initial label of each patch token, row-major over the
+            patch grid the backbone computes for this image size.
+        cls_label: (B, K) initial label of the class token; defaults to the patch mean.
+
+    Returns:
+        (B, K): the class token's aligned label (the mean patch label when the backbone pools
+        patch tokens instead). Same code path as the training hook.
+    """
+    tracer = build_tracer(backbone, kernel=kernel)
+    tracer.attach(ExplicitSource(patch_labels, cls_label))
+    try:
+        with torch.no_grad():
+            backbone(images)
+        return tracer.summary_label()
+    finally:
+        tracer.detach()

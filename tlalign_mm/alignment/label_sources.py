@@ -1,0 +1,74 @@
+"""Where the initial token labels come from: a batch's mix record, or labels given directly.
+
+A source is asked for the initial labels once the backbone has computed its patch grid, and maps
+the final token-label summary back to an image-level soft label.
+"""
+import torch
+
+from .propagation import own_fraction_on_grid
+
+
+class MixRecordSource:
+    """Initial labels from a :class:`MixRecord`.
+
+    ``scalar`` propagates the own-image share (exact for two sources, O(N²) per layer);
+    ``kdim`` propagates full K-dim labels (the general path, O(N²K)).
+    """
+
+    def __init__(self, record, mode='scalar'):
+        if mode not in ('scalar', 'kdim'):
+            raise ValueError(f"label mode must be 'scalar' or 'kdim', got {mode!r}")
+        self.record = record
+        self.mode = mode
+
+    def initial_labels(self, patch_embed, grid_hw, num_extra_tokens):
+        rec = self.record
+        share = own_fraction_on_grid(rec.own_mask, patch_embed, grid_hw)  # (B, P)
+        extra = rec.lam[:, None].expand(-1, num_extra_tokens)
+        share = torch.cat([extra, share], dim=1)[..., None]  # (B, N, 1)
+        if self.mode == 'scalar':
+            return share
+        own, partner = rec.own_score[:, None], rec.partner_score[:, None]
+        return share * own + (1 - share) * partner
+
+    def image_label(self, final):
+        """(B, K) soft label from the (B, D) final summary label."""
+        if self.mode == 'scalar':
+            a = final[:, :1]
+            return a * self.record.own_score + (1 - a) * self.record.partner_score
+        return final
+
+    def own_share(self, final):
+        """(B,) aligned own-image share, for the alignment-gap log."""
+        if self.mode == 'scalar':
+            return final[:, 0]
+        own = self.record.own_score
+        # Project the K-dim label on the two sources; exact when own != partner.
+        diff = own - self.record.partner_score
+        denom = (diff * diff).sum(-1)
+        share = ((final - self.record.partner_score) * diff).sum(-1) / denom.clamp_min(1e-12)
+        # A sample paired with an identically labelled partner has no defined share.
+        return torch.where(denom > 1e-12, share, self.record.lam)
+
+
+class ExplicitSource:
+    """Initial labels given as tensors (the public ``align_labels`` API, token labeling)."""
+
+    def __init__(self, patch_labels, cls_label=None):
+        if patch_labels.dim() != 3:
+            raise ValueError('patch_labels must be (B, Hp*Wp, K), got shape '
+                             f'{tuple(patch_labels.shape)}')
+        self.patch_labels = patch_labels.float()
+        self.cls_label = (self.patch_labels.mean(1) if cls_label is None else cls_label.float())
+
+    def initial_labels(self, patch_embed, grid_hw, num_extra_tokens):
+        num_patches = grid_hw[0] * grid_hw[1]
+        if self.patch_labels.size(1) != num_patches:
+            raise ValueError(
+                f'patch_labels has {self.patch_labels.size(1)} tokens but the backbone '
+                f'computes a {grid_hw[0]}x{grid_hw[1]} patch grid ({num_patches} tokens)')
+        extra = self.cls_label[:, None].expand(-1, num_extra_tokens, -1)
+        return torch.cat([extra, self.patch_labels], dim=1)
+
+    def image_label(self, final):
+        return final

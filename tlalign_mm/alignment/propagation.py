@@ -1,0 +1,49 @@
+"""The label arithmetic shared by every backbone tracer (spec: TL-ALIGN.md, "Propagation").
+
+Labels are (B, N, D): D = 1 for the exact two-source scalar form (the own-image share a of each
+token), D = K for general soft labels. Attention rows are stochastic, so both give the same
+aligned label whenever every token label is a mix of the same two sources.
+"""
+import torch
+import torch.nn.functional as F
+
+
+def residual_propagate(labels, attention):
+    """``y ← ½ (Ā y + y)``: attention mixes labels as it mixes tokens, the residual keeps half.
+
+    Args:
+        labels: (B, N, D) float32 token labels.
+        attention: (B, N, N) head-averaged post-softmax attention (rows sum to 1).
+    """
+    return 0.5 * (torch.bmm(attention.to(labels.dtype), labels) + labels)
+
+
+def head_averaged_attention(q, k, scale):
+    """(B, N, N) mean over heads of softmax(q kᵀ · scale), computed without gradient."""
+    with torch.no_grad():
+        scores = torch.matmul(q.float() * scale, k.float().transpose(-2, -1))
+        return scores.softmax(dim=-1).mean(dim=1)
+
+
+def own_fraction_on_grid(own_mask, patch_embed, grid_hw):
+    """Per-patch own-image fraction: the pixel mask pooled exactly as the patch embedding sees it.
+
+    The patch projection is linear in pixels, so a patch that straddles the CutMix box edge is the
+    pixel-weighted mix of both images. The mask goes through the module's own adaptive padding and
+    the projection's kernel/stride/padding; padded pixels belong to neither image and are left
+    out of the fraction. Returns (B, Hp*Wp), row-major like the tokens.
+    """
+    proj = patch_embed.projection
+    mask = own_mask[:, None].float()
+    valid = torch.ones_like(mask)
+    pad = getattr(patch_embed, 'adaptive_padding', None)
+    if pad is not None:
+        mask, valid = pad(mask), pad(valid)
+    pool = dict(kernel_size=proj.kernel_size, stride=proj.stride, padding=proj.padding)
+    own = F.avg_pool2d(mask, **pool)
+    count = F.avg_pool2d(valid, **pool)
+    frac = own / count.clamp_min(1e-12)
+    if tuple(frac.shape[-2:]) != tuple(grid_hw):
+        raise RuntimeError(f'pooled mask grid {tuple(frac.shape[-2:])} does not match the '
+                           f'backbone patch grid {tuple(grid_hw)}')
+    return frac.flatten(1)

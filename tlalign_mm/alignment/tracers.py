@@ -1,0 +1,21 @@
+"""Choose the label tracer for a backbone, refusing (never silently skipping) unknown ones."""
+from .vit import ViTLabelTracer
+
+
+class UnsupportedBackboneError(TypeError):
+    """TL-Align has no label tracer for this backbone type."""
+
+
+def _tracer_types():
+    from mmpretrain.models.backbones import VisionTransformer
+    return {VisionTransformer: ViTLabelTracer}
+
+
+def build_tracer(backbone, kernel='auto'):
+    for backbone_type, tracer_type in _tracer_types().items():
+        if isinstance(backbone, backbone_type):
+            return tracer_type(backbone, kernel=kernel)
+    supported = ', '.join(t.__name__ for t in _tracer_types())
+    raise UnsupportedBackboneError(
+        f'TL-Align cannot trace labels through {type(backbone).__module__}.'
+        f'{type(backbone).__name__}; supported backbones: {supported}')

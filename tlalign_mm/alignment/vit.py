@@ -1,0 +1,116 @@
+"""Label tracing through a stock mmpretrain ``VisionTransformer`` (ViT, DeiT, any arch).
+
+Nothing of the backbone is re-implemented. Two attachment points are used while tracing:
+the patch embedding (a forward hook: it tells the patch grid the backbone actually computed, so
+odd image sizes and adaptive padding are handled by the backbone itself), and each block's
+attention kernel — ``MultiheadAttention.scaled_dot_product_attention``, an instance attribute
+that mmpretrain itself switches between implementations. During a traced forward that attribute
+points to a kernel that also moves the labels one block forward; outside it the stock kernel is
+restored.
+
+Two kernels give identical labels:
+- ``explicit``: materialise softmax(QKᵀ) once, use it for the features (with grad) *and* the
+  labels (detached) — no second QKᵀ. Best where fused attention is no faster (CPU).
+- ``fused``: keep the fused SDPA for the features and recompute the head-averaged attention for
+  the labels under ``no_grad`` (only Ā·y is needed). Best on GPUs with flash attention.
+"""
+import torch
+import torch.nn.functional as F
+
+from .propagation import head_averaged_attention, residual_propagate
+
+
+class ViTLabelTracer:
+    """Traces token labels through ``backbone`` while :meth:`tracing` is active."""
+
+    def __init__(self, backbone, kernel='auto'):
+        if kernel not in ('auto', 'explicit', 'fused'):
+            raise ValueError(f"kernel must be 'auto', 'explicit' or 'fused', got {kernel!r}")
+        self.backbone = backbone
+        self.kernel = kernel
+        self.attentions = [layer.attn for layer in backbone.layers]
+        for i, attn in enumerate(self.attentions):
+            if not hasattr(attn, 'scaled_dot_product_attention'):
+                raise TypeError(
+                    f'layer {i} attention {type(attn).__name__} exposes no '
+                    '`scaled_dot_product_attention` kernel; TL-Align tracing supports '
+                    "mmpretrain's MultiheadAttention")
+        self.source = None
+        self.labels = None
+        self.last_attention = None
+        self._handles = []
+
+    # ---- attach / detach -------------------------------------------------------------------
+    def attach(self, source):
+        """Trace the next forward pass(es) with initial labels from ``source``."""
+        self.detach()
+        self.source = source
+        self.labels = None
+        self._handles.append(
+            self.backbone.patch_embed.register_forward_hook(self._on_patch_embed))
+        for attn in self.attentions:
+            attn.scaled_dot_product_attention = self._make_kernel(
+                attn.scaled_dot_product_attention)
+
+    def detach(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        for attn in self.attentions:
+            # Drop the instance override: the stock kernel chosen in __init__ is stored on the
+            # instance too, so restore exactly that object.
+            stock = getattr(attn.scaled_dot_product_attention, '_tlalign_stock', None)
+            if stock is not None:
+                attn.scaled_dot_product_attention = stock
+        self.source = None
+
+    @property
+    def attached(self):
+        return bool(self._handles)
+
+    # ---- tracing ---------------------------------------------------------------------------
+    def _on_patch_embed(self, module, inputs, output):
+        grid_hw = tuple(output[1])
+        extra = self.backbone.num_extra_tokens
+        self.labels = self.source.initial_labels(module, grid_hw, extra).detach().float()
+        self._grid_hw = grid_hw
+
+    def _use_explicit(self, q):
+        if self.kernel == 'auto':
+            return not q.is_cuda
+        return self.kernel == 'explicit'
+
+    def _make_kernel(self, stock):
+
+        def traced_kernel(q, k, v, attn_mask=None, dropout_p=0.0, scale=None, **kwargs):
+            if self.labels is None:
+                return stock(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, scale=scale,
+                             **kwargs)
+            if attn_mask is not None:
+                raise NotImplementedError('TL-Align tracing of masked ViT attention')
+            if q.size(-2) != self.labels.size(1):
+                raise RuntimeError(
+                    f'attention sees {q.size(-2)} tokens but the label map has '
+                    f'{self.labels.size(1)}; the backbone adds tokens the tracer does not know')
+            scale = q.size(-1)**-0.5 if scale is None else scale
+            if self._use_explicit(q):
+                probs = torch.matmul(q * scale, k.transpose(-2, -1)).softmax(dim=-1)
+                avg = probs.detach().float().mean(dim=1)
+                out = torch.matmul(F.dropout(probs, dropout_p) if dropout_p > 0 else probs, v)
+            else:
+                out = stock(q, k, v, dropout_p=dropout_p, scale=scale, **kwargs)
+                avg = head_averaged_attention(q.detach(), k.detach(), scale)
+            self.last_attention = avg
+            self.labels = residual_propagate(self.labels, avg)
+            return out
+
+        traced_kernel._tlalign_stock = stock
+        return traced_kernel
+
+    def summary_label(self):
+        """(B, D) image-level label from the final token labels, pooled like the features."""
+        if self.labels is None:
+            raise RuntimeError('no traced forward pass: the backbone did not run while attached')
+        extra = self.backbone.num_extra_tokens
+        use_cls = extra > 0 and getattr(self.backbone, 'out_type', 'cls_token') != 'avg_featmap'
+        return self.labels[:, 0] if use_cls else self.labels[:, extra:].mean(dim=1)

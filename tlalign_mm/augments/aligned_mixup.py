@@ -1,0 +1,25 @@
+"""Mixup with a mix record. Every pixel is λ own-image, so alignment leaves the label at λ
+(attention rows sum to 1) — the tracer must accept such batches, not crash on them."""
+import numpy as np
+import torch
+from mmpretrain.models.utils.batch_augments import Mixup
+from mmpretrain.registry import BATCH_AUGMENTS
+
+from .mix_record import MixRecord
+
+
+@BATCH_AUGMENTS.register_module()
+class AlignedMixup(Mixup):
+
+    def mix(self, batch_inputs, batch_scores):
+        lam = float(np.random.beta(self.alpha, self.alpha))
+        batch_size = batch_inputs.size(0)
+        index = torch.randperm(batch_size, device=batch_inputs.device)
+        mixed = lam * batch_inputs + (1 - lam) * batch_inputs[index]
+        mask = torch.full(batch_inputs.shape[-2:], lam, device=batch_inputs.device)
+        record = MixRecord.from_mix(index, lam, mask.expand(batch_size, -1, -1), batch_scores)
+        return mixed, record.mixed_score(), record
+
+    def __call__(self, batch_inputs, batch_score):
+        assert batch_score.ndim == 2, 'batch_score must be one-hot/soft (N, num_classes)'
+        return self.mix(batch_inputs, batch_score.float())

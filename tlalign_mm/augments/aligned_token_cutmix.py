@@ -1,0 +1,59 @@
+"""Token-CutMix: a CutMix box cut along patch edges (TL-Align's default input mixing).
+
+Cutting on the patch grid makes every token pure (own image or partner), so each token's initial
+label is exact; λ is the kept fraction of the image, which on a divisible image equals the kept
+fraction of patches.
+"""
+import numpy as np
+import torch
+from mmpretrain.registry import BATCH_AUGMENTS
+
+from .aligned_cutmix import box_mask
+from .mix_record import MixRecord
+
+
+@BATCH_AUGMENTS.register_module()
+class AlignedTokenCutMix:
+    """Args:
+        alpha (float): Beta(α, α) parameter of the sampled area ratio.
+        patch_size (int): side of the grid cells the box snaps to — the backbone's patch size
+            (16 for DeiT/ViT-B/16, 4 for Swin; 32 snaps Swin boxes to its last-stage tokens).
+    """
+
+    def __init__(self, alpha=1.0, patch_size=16):
+        if alpha <= 0:
+            raise ValueError(f'alpha must be > 0, got {alpha}')
+        if patch_size < 1:
+            raise ValueError(f'patch_size must be >= 1, got {patch_size}')
+        self.alpha = float(alpha)
+        self.patch_size = int(patch_size)
+
+    def sample_box(self, grid_h, grid_w, lam):
+        """Box (y1, y2, x1, x2) in grid cells whose area is about (1 - lam) of the grid."""
+        ratio = np.sqrt(1.0 - lam)
+        cut_h, cut_w = int(round(grid_h * ratio)), int(round(grid_w * ratio))
+        cy, cx = np.random.randint(grid_h), np.random.randint(grid_w)
+        y1, y2 = np.clip([cy - cut_h // 2, cy - cut_h // 2 + cut_h], 0, grid_h)
+        x1, x2 = np.clip([cx - cut_w // 2, cx - cut_w // 2 + cut_w], 0, grid_w)
+        return int(y1), int(y2), int(x1), int(x2)
+
+    def mix(self, batch_inputs, batch_scores):
+        height, width = batch_inputs.shape[-2:]
+        grid_h, grid_w = height // self.patch_size, width // self.patch_size
+        if grid_h == 0 or grid_w == 0:
+            raise ValueError(f'image {height}x{width} is smaller than one '
+                             f'{self.patch_size}px patch')
+        lam = np.random.beta(self.alpha, self.alpha)
+        p = self.patch_size
+        y1, y2, x1, x2 = (v * p for v in self.sample_box(grid_h, grid_w, lam))
+        batch_size = batch_inputs.size(0)
+        index = torch.randperm(batch_size, device=batch_inputs.device)
+        batch_inputs[:, :, y1:y2, x1:x2] = batch_inputs[index, :, y1:y2, x1:x2]
+        mask = box_mask(height, width, (y1, y2, x1, x2), batch_inputs.device)
+        record = MixRecord.from_mix(index, float(mask.mean()), mask.expand(batch_size, -1, -1),
+                                    batch_scores)
+        return batch_inputs, record.mixed_score(), record
+
+    def __call__(self, batch_inputs, batch_score):
+        assert batch_score.ndim == 2, 'batch_score must be one-hot/soft (N, num_classes)'
+        return self.mix(batch_inputs, batch_score.float())

@@ -1,0 +1,77 @@
+"""Multi-digit scenes shared by the dense-prediction makers (ADE20K-style and COCO-style).
+
+Segmentation and detection need the same thing: several digits on a textured canvas, with each
+digit's exact placement and intensity map kept so labels can be derived from what was painted
+rather than re-detected from the image.
+"""
+from collections import namedtuple
+
+import cv2
+import numpy as np
+
+from ..digits_source import contrasting_colours, finish, load_digits, paint, render_digit
+
+PlacedDigit = namedtuple('PlacedDigit', 'label x y gray')
+PlacedDigit.__doc__ = """A painted digit: class ``label``, top-left ``x``, ``y`` and its uint8
+intensity map ``gray`` (square, side = digit size) exactly as blended into the canvas."""
+
+_PLACEMENT_TRIES = 50
+_SHRINK = 0.8
+
+
+def textured_background(rng, canvas, paper, cells=4, amplitude=35.0):
+    """A smooth colour field around ``paper``: a coarse random grid, upsampled bicubically.
+
+    Flat backgrounds would let a model segment digits by colour alone; a low-frequency texture
+    keeps "background" a region to be learned.
+    """
+    coarse = np.asarray(paper, np.float32) + rng.uniform(-amplitude, amplitude, (cells, cells, 3))
+    return cv2.resize(coarse.astype(np.float32), (canvas, canvas),
+                      interpolation=cv2.INTER_CUBIC)
+
+
+def _free(box, boxes, gap):
+    x, y, size = box
+    return all(x + size + gap <= bx or bx + bsize + gap <= x or
+               y + size + gap <= by or by + bsize + gap <= y for bx, by, bsize in boxes)
+
+
+def _find_spot(rng, canvas, size, boxes, gap):
+    """Rejection-sample a top-left corner whose square keeps ``gap`` pixels from ``boxes``."""
+    for _ in range(_PLACEMENT_TRIES):
+        x, y = (int(v) for v in rng.integers(0, canvas - size + 1, 2))
+        if _free((x, y, size), boxes, gap):
+            return x, y
+    return None
+
+
+def compose_scene(rng, canvas, sources, size_range, gap=2, noise_std=6.0):
+    """Paint source digits ``sources`` at random, non-overlapping squares of a textured canvas.
+
+    A digit that finds no free spot is retried smaller (down to ``size_range[0]``) and dropped
+    only if even that fails, so crowded canvases lose a digit rather than overlap two: overlap
+    would make the per-pixel labels and instance masks ambiguous.
+
+    Returns ``(image, digits)``: RGB uint8 (canvas, canvas, 3) and a list of ``PlacedDigit``.
+    """
+    _, labels = load_digits()
+    min_size, max_size = size_range
+    if not 0 < min_size <= max_size <= canvas:
+        raise ValueError(f'digit size range {size_range} does not fit a {canvas} px canvas')
+    ink, paper = contrasting_colours(rng, light_background=bool(rng.random() < 0.5))
+    image = textured_background(rng, canvas, paper)
+    boxes, digits = [], []
+    for index in sources:
+        size = int(rng.integers(min_size, max_size + 1))
+        spot = _find_spot(rng, canvas, size, boxes, gap)
+        while spot is None and size > min_size:
+            size = max(min_size, int(size * _SHRINK))
+            spot = _find_spot(rng, canvas, size, boxes, gap)
+        if spot is None:
+            continue
+        x, y = spot
+        gray = render_digit(index, size)
+        paint(image, gray, np.clip(ink + rng.uniform(-20.0, 20.0, 3), 0.0, 255.0), x, y)
+        boxes.append((x, y, size))
+        digits.append(PlacedDigit(int(labels[index]), x, y, gray))
+    return finish(image, rng, noise_std), digits

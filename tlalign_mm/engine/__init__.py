@@ -1,0 +1,3 @@
+from .cpu_distributed import CPUDistributedDataParallel, init_cpu_process_group
+from .hooks import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .mix_recording_preprocessor import MixRecordingDataPreprocessor
+
+__all__ = ['MixRecordingDataPreprocessor']

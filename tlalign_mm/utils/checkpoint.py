@@ -1,0 +1,74 @@
+"""Checkpoint loading that keeps ``torch.load(weights_only=True)``.
+
+torch >= 2.6 refuses to unpickle anything but tensors and plain containers, and mmengine 0.10.7
+checkpoints also hold its ``HistoryBuffer`` (message hub) and numpy scalars/arrays. Rather than
+turning ``weights_only`` off (which would let a checkpoint run arbitrary code), we allowlist
+exactly those globals and replace mmengine's local-file loader so every load in the stack —
+``load_from``, ``--resume``, ``init_cfg=dict(type='Pretrained')`` — goes through here.
+"""
+import os
+import pickle
+import re
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class UnsafeCheckpointError(RuntimeError):
+    """The checkpoint needs a Python global outside the allowlist."""
+
+
+class CorruptedCheckpointError(RuntimeError):
+    """The file exists but is not a readable torch checkpoint."""
+
+
+def _numpy_globals():
+    # numpy>=1.25 moved these under numpy._core in pickles written by numpy 2.x; accept both names.
+    multiarray = np.core.multiarray
+    scalar = multiarray.scalar
+    items = [scalar, np.dtype, np.ndarray, multiarray._reconstruct]
+    items += [type(np.dtype(t)) for t in ('float64', 'float32', 'float16', 'int64', 'int32',
+                                           'int8', 'uint8', 'bool')]
+    return items
+
+
+SAFE_GLOBALS = [HistoryBuffer, *_numpy_globals()]
+
+
+def allow_mmengine_checkpoints():
+    """Register the globals that mmengine's own checkpoints contain (idempotent)."""
+    torch.serialization.add_safe_globals(SAFE_GLOBALS)
+
+
+def safe_torch_load(filename, map_location='cpu'):
+    """``torch.load`` with ``weights_only=True`` and errors that name the cause."""
+    if not os.path.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    allow_mmengine_checkpoints()
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        message = str(err)
+        needed = re.search(r'GLOBAL ([\w.]+)', message)
+        if needed:
+            raise UnsafeCheckpointError(
+                f'refusing to load {filename}: it needs the Python global '
+                f'{needed.group(1)}, which is outside the weights_only allowlist. Only tensors, plain '
+                'containers, numpy scalars/arrays and mmengine HistoryBuffer are allowed.'
+            ) from None
+        raise CorruptedCheckpointError(
+            f'corrupted checkpoint {filename}: {message}') from None
+    except (RuntimeError, EOFError, ValueError) as err:
+        raise CorruptedCheckpointError(f'corrupted checkpoint {filename}: {err}') from None
+
+
+def _load_local(filename, map_location):
+    return safe_torch_load(os.path.expanduser(filename), map_location=map_location)
+
+
+def install_safe_local_loader():
+    """Route mmengine's local-path checkpoint scheme through :func:`safe_torch_load`."""
+    allow_mmengine_checkpoints()
+    CheckpointLoader.register_scheme(prefixes='', force=True)(_load_local)

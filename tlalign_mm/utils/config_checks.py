@@ -1,0 +1,80 @@
+"""Checks run before a runner is built, so bad input fails in one line instead of a deep trace."""
+import os.path as osp
+
+
+class DatasetRootError(FileNotFoundError):
+    """A dataset's ``data_root`` (or an annotation file under it) does not exist."""
+
+
+class ClassCountError(ValueError):
+    """A head predicts a different number of classes than the dataset defines."""
+
+
+def _iter_datasets(dataset_cfg, where):
+    """Yield (where, cfg) for a dataset config and every dataset it wraps."""
+    if dataset_cfg is None:
+        return
+    if isinstance(dataset_cfg, (list, tuple)):
+        for i, item in enumerate(dataset_cfg):
+            yield from _iter_datasets(item, f'{where}[{i}]')
+        return
+    yield where, dataset_cfg
+    if 'dataset' in dataset_cfg:
+        yield from _iter_datasets(dataset_cfg['dataset'], f'{where}.dataset')
+    if 'datasets' in dataset_cfg:
+        yield from _iter_datasets(dataset_cfg['datasets'], f'{where}.datasets')
+
+
+def dataset_configs(cfg, loaders=('train_dataloader', 'val_dataloader', 'test_dataloader')):
+    for loader in loaders:
+        loader_cfg = cfg.get(loader)
+        if loader_cfg:
+            yield from _iter_datasets(loader_cfg.get('dataset'), f'{loader}.dataset')
+
+
+def check_data_roots(cfg, loaders=('train_dataloader', 'val_dataloader', 'test_dataloader')):
+    """Raise :class:`DatasetRootError` naming the first missing data root or annotation file."""
+    for where, ds in dataset_configs(cfg, loaders):
+        root = ds.get('data_root')
+        if root and not osp.isdir(root):
+            raise DatasetRootError(
+                f'dataset root not found: {root} ({where}.data_root); create it with '
+                '`python tools/dataset_converters/make_digits_datasets.py` for the demo data or '
+                'pass --cfg-options to point at your copy')
+        ann = ds.get('ann_file')
+        if root and ann:
+            path = ann if osp.isabs(ann) else osp.join(root, ann)
+            if not osp.exists(path):
+                raise DatasetRootError(f'annotation file not found: {path} ({where}.ann_file)')
+
+
+def head_num_classes(model_cfg, path='model'):
+    """Every ``num_classes`` in a model config with its key path.
+
+    Region-proposal heads are class-agnostic (``num_classes=1`` by design) and are skipped.
+    """
+    found = []
+    if isinstance(model_cfg, dict):
+        for key, value in model_cfg.items():
+            sub = f'{path}.{key}'
+            if key == 'num_classes' and isinstance(value, int) and 'rpn' not in path:
+                found.append((sub, value))
+            elif isinstance(value, (dict, list, tuple)):
+                found += head_num_classes(value, sub)
+    elif isinstance(model_cfg, (list, tuple)):
+        for i, item in enumerate(model_cfg):
+            found += head_num_classes(item, f'{path}[{i}]')
+    return found
+
+
+def check_num_classes(model_cfg, classes, dataset_name='dataset'):
+    """Raise :class:`ClassCountError` if any head disagrees with the dataset's class list."""
+    if not classes:
+        return
+    wanted = len(classes)
+    wrong = [(p, n) for p, n in head_num_classes(model_cfg) if n != wanted]
+    if wrong:
+        heads = ', '.join(f'{p}={n}' for p, n in wrong)
+        raise ClassCountError(
+            f'class-count mismatch: {dataset_name} defines {wanted} classes but {heads}; '
+            f'set num_classes={wanted} (e.g. --cfg-options) or use the matching dataset')

@@ -1,0 +1,57 @@
+"""Evaluate a checkpoint with the config's own evaluator (Accuracy, IoUMetric, CocoMetric, ...).
+
+Usage: python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-metrics metrics.json]
+       [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a checkpoint (mmpretrain / mmseg / mmdet)')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument('--out-metrics', help='write the metrics dict as JSON to this file')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, e.g. test_dataloader.batch_size=4')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from launch_utils import (ToolInputError, apply_device_defaults, build_runner,
+                              load_config)
+
+    try:
+        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+        if not osp.isfile(args.checkpoint):
+            raise ToolInputError(f'checkpoint not found: {args.checkpoint}')
+        cfg.load_from = args.checkpoint
+        apply_device_defaults(cfg)
+        runner = build_runner(cfg, check_loaders=('test_dataloader', ))
+    except ToolInputError as err:
+        sys.exit(f'error: {err}')
+    metrics = runner.test()
+    if args.out_metrics and runner.rank == 0:
+        os.makedirs(osp.dirname(osp.abspath(args.out_metrics)), exist_ok=True)
+        with open(args.out_metrics, 'w') as f:
+            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+    return metrics
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,71 @@
+"""Train any tlalign_mm config: mmpretrain, mmseg or mmdet (the config's ``default_scope`` decides).
+
+Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+       [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a model (mmpretrain / mmseg / mmdet)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or from the latest one in the work dir '
+        'when no path is given')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='mixed precision: fp16 with loss scaling on CUDA, bf16 autocast on CPU')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the learning rate by the actual total batch size')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, e.g. model.head.num_classes=10')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from launch_utils import (ToolInputError, apply_amp, apply_device_defaults,
+                              build_runner, load_config)
+
+    try:
+        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+        if args.amp:
+            apply_amp(cfg)
+        if args.resume == 'auto':
+            cfg.resume, cfg.load_from = True, None
+        elif args.resume is not None:
+            cfg.resume, cfg.load_from = True, args.resume
+        if args.no_validate:
+            cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        if args.auto_scale_lr:
+            cfg.setdefault('auto_scale_lr', {})['enable'] = True
+        apply_device_defaults(cfg)
+        hooks = cfg.get('custom_hooks') or []
+        if not any(h.get('type') == 'DatasetSanityHook' for h in hooks):
+            hooks.append(dict(type='DatasetSanityHook'))
+        cfg.custom_hooks = hooks
+        runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'))
+    except ToolInputError as err:
+        sys.exit(f'error: {err}')
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
