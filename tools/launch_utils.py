@@ -12,8 +12,14 @@ from mmengine.runner import Runner
 
 import tlalign_mm  # noqa: F401  registers modules, safe checkpoint loading
 from tlalign_mm.engine import init_cpu_process_group
+from tlalign_mm.alignment import UnsupportedBackboneError
+from tlalign_mm.engine.hooks import TLAlignConfigError
 from tlalign_mm.utils import (ClassCountError, CorruptedCheckpointError, DatasetRootError,
                               UnsafeCheckpointError, check_data_roots)
+
+# Input errors detected by hooks once the runner starts (before the first iteration).
+CONFIG_ERRORS = (ClassCountError, TLAlignConfigError, UnsupportedBackboneError,
+                 UnsafeCheckpointError, CorruptedCheckpointError)
 
 
 class ToolInputError(Exception):

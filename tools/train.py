@@ -41,8 +41,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import (ToolInputError, apply_amp, apply_device_defaults,
-                              build_runner, load_config)
+    from launch_utils import (CONFIG_ERRORS, ToolInputError, apply_amp,
+                              apply_device_defaults, build_runner, load_config)
 
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
@@ -64,7 +64,10 @@ def main(argv=None):
         runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'))
     except ToolInputError as err:
         sys.exit(f'error: {err}')
-    runner.train()
+    try:
+        runner.train()
+    except CONFIG_ERRORS as err:  # raised by hooks in before_train, before any iteration
+        sys.exit(f'error: {err}')
 
 
 if __name__ == '__main__':

@@ -2,8 +2,11 @@
 from .vit import ViTLabelTracer
 
 
-class UnsupportedBackboneError(TypeError):
-    """TL-Align has no label tracer for this backbone type."""
+class UnsupportedBackboneError(ValueError):
+    """TL-Align has no label tracer for this backbone type.
+
+    A ValueError, not a TypeError: mmengine re-raises TypeErrors from hooks as bare TypeErrors.
+    """
 
 
 def _tracer_types():

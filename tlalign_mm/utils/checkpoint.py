@@ -34,7 +34,27 @@ def _numpy_globals():
     return items
 
 
-SAFE_GLOBALS = [HistoryBuffer, *_numpy_globals()]
+def history_buffer_method(owner, name):
+    """The only ``getattr`` a checkpoint may call: a statistics method of ``HistoryBuffer``.
+
+    mmengine's ``HistoryBuffer`` pickles its ``statistics_methods`` as
+    ``getattr(HistoryBuffer, 'mean')`` etc. Allowlisting ``builtins.getattr`` itself would let a
+    checkpoint walk from any allowed object to arbitrary code, so this stand-in is registered
+    under that name and resolves nothing else.
+    """
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: GLOBAL builtins.getattr({getattr(owner, "__name__", owner)!r}, '
+        f'{name!r}) is outside the allowlist')
+
+
+SAFE_GLOBALS = [
+    HistoryBuffer,
+    (history_buffer_method, '__builtin__.getattr'),  # pickle protocol 2 (torch.save default)
+    (history_buffer_method, 'builtins.getattr'),
+    *_numpy_globals(),
+]
 
 
 def allow_mmengine_checkpoints():
@@ -51,7 +71,7 @@ def safe_torch_load(filename, map_location='cpu'):
         return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         message = str(err)
-        needed = re.search(r'GLOBAL ([\w.]+)', message)
+        needed = re.search(r'GLOBAL ([\w.]+(\([^)]*\))?)', message)
         if needed:
             raise UnsafeCheckpointError(
                 f'refusing to load {filename}: it needs the Python global '

@@ -14,7 +14,7 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.6, 1.0), backend='pillow'),
+    dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.85, 1.0), backend='pillow'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [

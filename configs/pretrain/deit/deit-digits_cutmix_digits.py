@@ -1,4 +1,4 @@
-# Baseline: tiny DeiT on the digits data with plain (area-ratio) token-free CutMix.
+# Baseline: tiny DeiT on the digits data with mmpretrain's plain (area-ratio) CutMix.
 _base_ = [
     '../../_base_/models/deit_digits.py',
     '../../_base_/datasets/digits_imagenet.py',
@@ -10,5 +10,5 @@ custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
 model = dict(train_cfg=dict(augments=[dict(type='CutMix', alpha=1.0)]))
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=2))
+    checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=2))
 randomness = dict(seed=0, deterministic=False)

@@ -4,7 +4,7 @@ Layout (``split`` is ``train`` or ``val``)::
 
     root/train/digit_<k>/<nnnnn>.png
     root/val/digit_<k>/<nnnnn>.png
-    root/meta/train.txt     lines "<path relative to root/train> <label>", e.g. "digit_3/00012.png 3"
+    root/meta/train.txt     "<path relative to root/train> <label>", e.g. "digit_3/00012.png 3"
     root/meta/val.txt
     root/meta/classes.txt   one class name per line: zero .. nine
 

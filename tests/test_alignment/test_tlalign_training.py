@@ -1,0 +1,126 @@
+"""TL-Align through the real mmengine runner on the digits data."""
+import copy
+import glob
+import json
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from tlalign_mm.alignment import UnsupportedBackboneError
+from tlalign_mm.engine.hooks import TLAlignConfigError
+
+from ..conftest import config_path
+from ..test_tools.test_train_resume_dist import run_tool
+
+TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
+NO_WORKERS = dict(num_workers=0, persistent_workers=False)
+
+
+def load_cfg(path, work_dir, **overrides):
+    cfg = Config.fromfile(path)
+    cfg.work_dir = str(work_dir)
+    cfg.train_dataloader.update(NO_WORKERS)
+    cfg.val_dataloader.update(NO_WORKERS)
+    cfg.test_dataloader.update(NO_WORKERS)
+    cfg.merge_from_dict(overrides)
+    return cfg
+
+
+def logged(work_dir, key):
+    (path, ) = glob.glob(osp.join(str(work_dir), '*', 'vis_data', 'scalars.json'))
+    with open(path) as f:
+        rows = [json.loads(line) for line in f]
+    return [r[key] for r in rows if key in r]
+
+
+def test_tlalign_training_lowers_loss_and_logs_the_gap(digits_root, tmp_path):
+    out = run_tool(['tools/train.py', TLALIGN, '--work-dir', str(tmp_path), '--cfg-options',
+                    'default_hooks.logger.interval=5',
+                    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+                    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'])
+    assert out.returncode == 0, out.stderr[-3000:]
+    losses = logged(tmp_path, 'loss')
+    gaps = logged(tmp_path, 'align_gap')
+    assert len(losses) == 12 * 3 and len(gaps) == len(losses)  # 19 iters per epoch, every 5th
+    # Soft CutMix targets keep the loss far above zero; the first epochs sit at ln(10).
+    first, last = sum(losses[:6]) / 6, sum(losses[-6:]) / 6
+    assert first == pytest.approx(2.30, abs=0.03)
+    assert last < first - 0.05, losses
+    # The traced label really differs from the area ratio.
+    assert all(0.0 <= g <= 1.0 for g in gaps) and max(gaps) > 0.01
+    assert 'align_gap' in out.stdout + out.stderr
+    assert logged(tmp_path, 'accuracy/top1')[-1] > 15.0  # chance is 10
+
+
+def attached_anything(model):
+    backbone = model.backbone
+    hooks = any(m._forward_hooks for m in model.modules())
+    kernels = any(hasattr(layer.attn.scaled_dot_product_attention, '_tlalign_stock')
+                  for layer in backbone.layers)
+    return hooks or kernels
+
+
+def test_hook_is_detached_outside_training_and_last_batch_of_one(digits_root, tmp_path):
+    cfg = load_cfg(TLALIGN, tmp_path, train_cfg=dict(max_epochs=1, val_interval=1))
+    # 33 samples with batch 32: the epoch ends with a batch of one sample.
+    cfg.train_dataloader.dataset['indices'] = 33
+    cfg.val_dataloader.dataset['indices'] = 16
+    runner = Runner.from_cfg(cfg)
+    hook = next(h for h in runner.hooks if type(h).__name__ == 'TLAlignHook')
+    seen = []
+    original = hook._on_backbone_done
+
+    def spy(module, args, output):
+        if hook._samples is not None:
+            seen.append(len(hook._samples))
+            assert attached_anything(runner.model)
+        original(module, args, output)
+
+    hook._on_backbone_done = spy
+    runner.train()
+    assert seen == [32, 1]
+    assert not attached_anything(runner.model)
+    metrics = runner.val_loop.run()
+    assert 'accuracy/top1' in metrics
+    assert not attached_anything(runner.model)
+    losses = logged(tmp_path, 'loss')
+    assert all(torch.isfinite(torch.tensor(losses)))
+
+
+def test_hook_refuses_stock_cutmix(digits_root, tmp_path):
+    cfg = load_cfg(TLALIGN, tmp_path, train_cfg=dict(max_epochs=1))
+    cfg.model.train_cfg = dict(augments=[dict(type='CutMix', alpha=1.0)])
+    with pytest.raises(TLAlignConfigError, match=r"\['CutMix'\] record no mix"):
+        Runner.from_cfg(cfg).train()
+
+
+def test_hook_refuses_unsupported_backbone(digits_root, tmp_path):
+    cfg = load_cfg(TLALIGN, tmp_path, train_cfg=dict(max_epochs=1))
+    cfg.model.backbone = dict(type='ResNet', depth=18)
+    cfg.model.head = dict(type='LinearClsHead', num_classes=10, in_channels=512)
+    cfg.model.neck = dict(type='GlobalAveragePooling')
+    with pytest.raises(UnsupportedBackboneError, match='ResNet'):
+        Runner.from_cfg(cfg).train()
+
+
+def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path):
+    """The paper-scale TL-Align config on an ImageNet-format folder (digits, 224 px crops)."""
+    cfg = config_path('pretrain', 'deit', 'deit-small_tlalign_8xb128_in1k.py')
+    out = run_tool(
+        ['tools/train.py', cfg, '--work-dir', str(tmp_path), '--cfg-options',
+         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+         'train_dataloader.dataset.indices=4', 'train_dataloader.persistent_workers=False',
+         'val_dataloader.batch_size=2', 'val_dataloader.num_workers=0',
+         'val_dataloader.dataset.indices=2', 'val_dataloader.persistent_workers=False',
+         # 6 epochs of 2 iterations: the recipe's cosine phase starts after 5 warm-up epochs.
+         'train_cfg.max_epochs=6', 'train_cfg.val_interval=6',
+         'default_hooks.checkpoint.interval=6', 'default_hooks.logger.interval=1'],
+        env_extra={'IMAGENET_ROOT': str(digits_root / 'digits_imagenet')})
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert 'align_gap' in log
+    assert osp.isfile(osp.join(tmp_path, 'epoch_6.pth'))

@@ -1,0 +1,217 @@
+"""TL-Align training overhead, measured side by side in one run.
+
+Runs full mmpretrain train steps (data preprocessor + batch augment, forward, loss, backward,
+AdamW update) of the same DeiT for three arms and prints the ratios to plain CutMix:
+  cutmix          stock mmpretrain CutMix, area-ratio label (the baseline)
+  tlalign-scalar  AlignedTokenCutMix + TLAlignHook, exact two-source scalar labels
+  tlalign-kdim    AlignedTokenCutMix + TLAlignHook, K-dim labels (the authors' formulation)
+Step times are interleaved round by round (ABCABC...) and the median is reported, so drift of
+the machine hits every arm alike. Peak memory: CUDA peak allocation per arm in this process; on
+CPU each arm runs in a fresh child process and reports its resident-set high-water mark above
+the resident set it had before its first measured step (Linux clear_refs).
+
+  python tools/analysis/tlalign_overhead.py --arch deit-small --img-size 224 --batch 32
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import torch
+
+ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--arch', default='deit-small')
+    p.add_argument('--img-size', type=int, default=224)
+    p.add_argument('--patch-size', type=int, default=16)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--num-classes', type=int, default=1000)
+    p.add_argument('--rounds', type=int, default=5, help='interleaved timing rounds')
+    p.add_argument('--steps', type=int, default=3, help='timed steps per arm and round')
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument('--kernel', default='auto', choices=['auto', 'explicit', 'fused'])
+    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
+    p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
+    p.add_argument('--out', help='write the results as JSON here')
+    p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def build_arm(arm, args):
+    """A stock ImageClassifier + optimizer for one arm, with the TL-Align hook where needed."""
+    import tlalign_mm  # noqa: F401
+    from mmengine.logging import MessageHub
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.models.backbones import VisionTransformer
+    from mmpretrain.registry import MODELS
+    from tlalign_mm.engine.hooks import TLAlignHook
+
+    aligned = arm != 'cutmix'
+    augment = (dict(type='AlignedTokenCutMix', alpha=1.0, patch_size=args.patch_size)
+               if aligned else dict(type='CutMix', alpha=1.0))
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='VisionTransformer', arch=args.arch, img_size=args.img_size,
+                      patch_size=args.patch_size, drop_path_rate=0.1),
+        neck=None,
+        head=dict(type='VisionTransformerClsHead', num_classes=args.num_classes,
+                  in_channels=VisionTransformer.arch_zoo[args.arch]['embed_dims'],
+                  loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
+        data_preprocessor=dict(
+            type='MixRecordingDataPreprocessor' if aligned else 'ClsDataPreprocessor',
+            num_classes=args.num_classes, mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375], to_rgb=True),
+        train_cfg=dict(augments=[augment]),
+    )).to(args.device)
+    model.train()
+    wrapper_type = ('AmpOptimWrapper' if args.device == 'cuda' else 'CPUBf16AmpOptimWrapper') \
+        if args.amp else 'OptimWrapper'
+    optim = build_optim_wrapper(model, dict(
+        type=wrapper_type, optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)))
+    hook = None
+    if aligned:
+        hook = TLAlignHook(label_mode=arm.split('-')[1], kernel=args.kernel)
+        hook.runner = SimpleNamespace(model=model,
+                                      message_hub=MessageHub.get_instance('tlalign_overhead'))
+        hook.before_train(hook.runner)
+    return model, optim, hook
+
+
+def make_batch(args, seed):
+    from mmpretrain.structures import DataSample
+    g = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (args.batch, 3, args.img_size, args.img_size), generator=g,
+                           dtype=torch.uint8)
+    labels = torch.randint(0, args.num_classes, (args.batch, ), generator=g)
+    samples = [DataSample().set_gt_label(int(label)) for label in labels]
+    return dict(inputs=images.to(args.device), data_samples=samples)
+
+
+def train_step(model, optim, hook, batch):
+    data = dict(inputs=batch['inputs'].clone(),
+                data_samples=[s.clone() for s in batch['data_samples']])
+    if hook is not None:
+        hook.before_train_iter(hook.runner, 0, data)
+    losses = model.train_step(data, optim)
+    if hook is not None:
+        hook.after_train_iter(hook.runner, 0, data)
+    return losses
+
+
+def sync(device):
+    if device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def timed_steps(arm_state, batch, args):
+    model, optim, hook = arm_state
+    sync(args.device)
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        train_step(model, optim, hook, batch)
+    sync(args.device)
+    return (time.perf_counter() - start) / args.steps
+
+
+def proc_status_kb(field):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
+def memory_child(arm, args):
+    """Fresh process: one warm step, then the resident high-water mark of two more."""
+    state = build_arm(arm, args)
+    batch = make_batch(args, 0)
+    train_step(*state, batch)
+    before = proc_status_kb('VmRSS')
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # resets VmHWM to the current RSS
+    for _ in range(2):
+        train_step(*state, batch)
+    print(json.dumps(dict(arm=arm, peak_mb=proc_status_kb('VmHWM') / 1024,
+                          step_mb=(proc_status_kb('VmHWM') - before) / 1024)))
+
+
+def cpu_memory(arm, argv):
+    out = subprocess.run([sys.executable, __file__, *argv, '--_memory-child', arm],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cuda_memory(arm_state, batch, args):
+    torch.cuda.synchronize()
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    for _ in range(2):
+        train_step(*arm_state, batch)
+    torch.cuda.synchronize()
+    peak = torch.cuda.max_memory_allocated()
+    return dict(peak_mb=peak / 2**20, step_mb=(peak - base) / 2**20)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.memory_child:
+        return memory_child(args.memory_child, args)
+
+    torch.backends.cuda.matmul.allow_tf32 = True
+    print(f'TL-Align overhead: {args.arch} {args.img_size}px batch {args.batch} on '
+          f'{args.device} ({torch.get_num_threads()} threads), kernel={args.kernel}, '
+          f'{args.rounds} rounds x {args.steps} steps', flush=True)
+    states = {arm: build_arm(arm, args) for arm in args.arms}
+    batch = make_batch(args, 0)
+    for arm, state in states.items():
+        for _ in range(args.warmup):
+            train_step(*state, batch)
+    times = {arm: [] for arm in args.arms}
+    for r in range(args.rounds):
+        for arm, state in states.items():
+            times[arm].append(timed_steps(state, batch, args))
+        print(f'  round {r + 1}/{args.rounds}: ' +
+              ', '.join(f'{a} {times[a][-1] * 1e3:.1f} ms' for a in args.arms), flush=True)
+
+    if args.device == 'cuda':
+        memory = {arm: cuda_memory(states[arm], batch, args) for arm in args.arms}
+    else:
+        del states
+        memory = {arm: cpu_memory(arm, argv) for arm in args.arms}
+
+    base = 'cutmix' if 'cutmix' in args.arms else args.arms[0]
+    base_time = statistics.median(times[base])
+    results = dict(config=vars(args), arms={})
+    print(f'\n{"arm":<16}{"step ms":>10}{"time ratio":>12}{"peak MB":>10}{"peak ratio":>12}'
+          f'{"step MB":>10}{"step-mem ratio":>16}')
+    for arm in args.arms:
+        median = statistics.median(times[arm])
+        mem = memory[arm]
+        row = dict(step_ms=median * 1e3, time_ratio=median / base_time,
+                   peak_mb=mem['peak_mb'], peak_ratio=mem['peak_mb'] / memory[base]['peak_mb'],
+                   step_mb=mem['step_mb'],
+                   step_mem_ratio=mem['step_mb'] / max(memory[base]['step_mb'], 1e-9),
+                   times_ms=[t * 1e3 for t in times[arm]])
+        results['arms'][arm] = row
+        print(f'{arm:<16}{row["step_ms"]:>10.1f}{row["time_ratio"]:>12.4f}'
+              f'{row["peak_mb"]:>10.0f}{row["peak_ratio"]:>12.4f}{row["step_mb"]:>10.0f}'
+              f'{row["step_mem_ratio"]:>16.4f}')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+if __name__ == '__main__':
+    main()
