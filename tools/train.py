@@ -7,8 +7,13 @@ import argparse
 import os
 import os.path as osp
 import sys
+import warnings
 
-from mmengine.config import Config, DictAction
+# setuptools warns on every mmengine import that pkg_resources is deprecated; mmengine 0.10.7
+# needs it (ARCHITECTURE.md), and the noise would bury one-line input errors.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -1,6 +1,8 @@
 """Checkpoints load with weights_only=True plus an explicit allowlist, and nothing else loads."""
 import argparse
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -36,6 +38,18 @@ def test_mmengine_checkpoint_loads_with_weights_only(tmp_path):
     # mmengine's own loader (load_from, --resume, Pretrained init) goes through the same path.
     via_mmengine = CheckpointLoader.load_checkpoint(path, map_location='cpu')
     assert via_mmengine['meta']['iter'] == 30
+
+
+def test_loads_in_a_fresh_process(tmp_path):
+    """No HistoryBuffer has been constructed there (its built-in statistics register lazily)."""
+    path = str(tmp_path / 'ok.pth')
+    mmengine_style_checkpoint(path)
+    code = ('import tlalign_mm; from tlalign_mm.utils import safe_torch_load; '
+            f'ckpt = safe_torch_load({path!r}); '
+            "print(ckpt['message_hub']['log_scalars']['train/loss'].mean())")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == '0.375'
 
 
 def test_checkpoint_needing_other_globals_is_refused(tmp_path):

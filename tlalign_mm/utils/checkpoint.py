@@ -42,7 +42,10 @@ def history_buffer_method(owner, name):
     checkpoint walk from any allowed object to arbitrary code, so this stand-in is registered
     under that name and resolves nothing else.
     """
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # The four built-ins are registered lazily by HistoryBuffer.__init__, which unpickling
+    # never calls; custom ones are registered at import by their modules.
+    allowed = {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}
+    if owner is HistoryBuffer and name in allowed:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'Unsupported global: GLOBAL builtins.getattr({getattr(owner, "__name__", owner)!r}, '
