@@ -4,10 +4,20 @@ Importing the package registers its datasets, augments, models and hooks in the 
 mmseg / mmdet / mmengine registries (configs reach it through ``custom_imports``) and routes
 mmengine's checkpoint loading through the ``weights_only`` allowlist.
 """
+import os
+import warnings
+
 from .utils.stack import StackVersionError, check_stack, stack_versions
 from .version import __version__
 
-check_stack()
+try:
+    check_stack()
+except StackVersionError as err:
+    # Opt-out for running parts of the package on another stack (e.g. a GPU image with its own
+    # torch); everything outside the pinned stack is then the user's responsibility.
+    if os.environ.get('TLALIGN_ALLOW_STACK_MISMATCH') != '1':
+        raise
+    warnings.warn(f'{err} Continuing because TLALIGN_ALLOW_STACK_MISMATCH=1.')
 
 from .utils.checkpoint import install_safe_local_loader  # noqa: E402
 

@@ -49,7 +49,7 @@ def test_align_labels_matches_naive_reference(arch, built, size, patch, kwargs):
         (2, grid_h * grid_w))
     cls_label = torch.distributions.Dirichlet(torch.ones(classes)).sample((2, ))
     expected = reference_vit_labels(vit, images, patch_labels, cls_label)
-    for kernel in ('explicit', 'fused'):
+    for kernel in ('explicit', 'fused', 'sdpa'):
         got = align_labels(vit, images, patch_labels, cls_label, kernel=kernel)
         assert got.shape == (2, classes)
         torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
@@ -68,7 +68,7 @@ def test_default_cls_label_is_patch_mean():
         align_labels(vit, images, labels, cls_label=labels.mean(1)))
 
 
-def traced_image_labels(vit, images, record, mode, kernel='explicit'):
+def traced_image_labels(vit, images, record, mode, kernel='sdpa'):
     tracer = build_tracer(vit, kernel=kernel)
     source = MixRecordSource(record, mode)
     tracer.attach(source)
@@ -150,19 +150,21 @@ def test_tracing_leaves_features_and_gradients_unchanged_and_label_has_no_grad()
         return loss.detach(), [p.grad.clone() for p in vit.parameters()], label
 
     base_loss, base_grads, _ = loss_and_grads(False)
-    # fused: the stock kernel computes the features, so everything is bit-identical.
-    loss, grads, label = loss_and_grads(True, 'fused')
-    assert torch.equal(loss, base_loss)
-    assert all(torch.equal(g, b) for g, b in zip(grads, base_grads))
-    assert not label.requires_grad and label.grad_fn is None
-    # explicit: softmax(QKᵀ)V by hand differs from fused SDPA by float rounding only.
-    loss, grads, label = loss_and_grads(True, 'explicit')
-    torch.testing.assert_close(loss, base_loss, atol=0, rtol=1e-5)
-    flat, base_flat = torch.cat([g.flatten() for g in grads]), torch.cat(
-        [b.flatten() for b in base_grads])
-    torch.testing.assert_close(flat, base_flat, atol=1e-5 * float(base_flat.abs().max()),
-                               rtol=1e-4)
-    assert not label.requires_grad and label.grad_fn is None
+    # fused / sdpa: the stock kernel computes the features, so everything is bit-identical.
+    for kernel in ('fused', 'sdpa'):
+        loss, grads, label = loss_and_grads(True, kernel)
+        assert torch.equal(loss, base_loss)
+        assert all(torch.equal(g, b) for g, b in zip(grads, base_grads))
+        assert not label.requires_grad and label.grad_fn is None
+    # explicit: softmax(QKᵀ)V by hand differs from the stock kernel by float rounding only.
+    for kernel in ('explicit', ):
+        loss, grads, label = loss_and_grads(True, kernel)
+        torch.testing.assert_close(loss, base_loss, atol=0, rtol=1e-5)
+        flat, base_flat = torch.cat([g.flatten() for g in grads]), torch.cat(
+            [b.flatten() for b in base_grads])
+        torch.testing.assert_close(flat, base_flat, atol=1e-5 * float(base_flat.abs().max()),
+                                   rtol=1e-4)
+        assert not label.requires_grad and label.grad_fn is None
 
 
 def test_detach_restores_stock_backbone():

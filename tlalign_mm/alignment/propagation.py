@@ -15,12 +15,25 @@ def residual_propagate(labels, attention):
         labels: (B, N, D) float32 token labels.
         attention: (B, N, N) head-averaged post-softmax attention (rows sum to 1).
     """
-    return 0.5 * (torch.bmm(attention.to(labels.dtype), labels) + labels)
+    return torch.baddbmm(labels, attention.to(labels.dtype), labels, beta=0.5, alpha=0.5)
+
+
+def attention_propagated_labels(q, k, labels, scale):
+    """``Ā y`` through fused attention, with the labels as the value (one kernel per layer).
+
+    softmax_h(q kᵀ)·y averaged over heads is exactly Ā·y. The value width is padded to a
+    multiple of 8 so the memory-efficient GPU kernels accept it; fp32 keeps labels exact.
+    """
+    with torch.no_grad(), torch.autocast(q.device.type, enabled=False):
+        width = labels.size(-1)
+        value = F.pad(labels, (0, -width % 8))[:, None].expand(-1, q.size(1), -1, -1)
+        out = F.scaled_dot_product_attention(q.float(), k.float(), value, scale=scale)
+        return out[..., :width].mean(dim=1)
 
 
 def head_averaged_attention(q, k, scale):
     """(B, N, N) mean over heads of softmax(q kᵀ · scale), computed without gradient."""
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast(q.device.type, enabled=False):
         scores = torch.matmul(q.float() * scale, k.float().transpose(-2, -1))
         return scores.softmax(dim=-1).mean(dim=1)
 

@@ -12,12 +12,13 @@ from mmpretrain.registry import BATCH_AUGMENTS
 from .mix_record import MixRecord
 
 
-def box_mask(height, width, box, device):
-    """(H, W) float mask: 1 outside the pasted box, 0 inside."""
+def box_mask_and_lam(height, width, box, device):
+    """(H, W) float mask (1 outside the pasted box, 0 inside) and its mean, computed on the host
+    so that no device synchronisation is needed."""
     y1, y2, x1, x2 = box
     mask = torch.ones(height, width, device=device)
     mask[y1:y2, x1:x2] = 0
-    return mask
+    return mask, 1.0 - (y2 - y1) * (x2 - x1) / float(height * width)
 
 
 @BATCH_AUGMENTS.register_module()
@@ -30,9 +31,8 @@ class AlignedCutMix(CutMix):
         index = torch.randperm(batch_size, device=batch_inputs.device)
         (y1, y2, x1, x2), lam = self.cutmix_bbox_and_lam((height, width), lam)
         batch_inputs[:, :, y1:y2, x1:x2] = batch_inputs[index, :, y1:y2, x1:x2]
-        mask = box_mask(height, width, (y1, y2, x1, x2), batch_inputs.device)
-        record = MixRecord.from_mix(index, float(mask.mean()), mask.expand(batch_size, -1, -1),
-                                    batch_scores)
+        mask, lam = box_mask_and_lam(height, width, (y1, y2, x1, x2), batch_inputs.device)
+        record = MixRecord.from_mix(index, lam, mask.expand(batch_size, -1, -1), batch_scores)
         return batch_inputs, record.mixed_score(), record
 
     def __call__(self, batch_inputs, batch_score):

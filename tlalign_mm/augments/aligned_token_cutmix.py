@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from mmpretrain.registry import BATCH_AUGMENTS
 
-from .aligned_cutmix import box_mask
+from .aligned_cutmix import box_mask_and_lam
 from .mix_record import MixRecord
 
 
@@ -49,9 +49,8 @@ class AlignedTokenCutMix:
         batch_size = batch_inputs.size(0)
         index = torch.randperm(batch_size, device=batch_inputs.device)
         batch_inputs[:, :, y1:y2, x1:x2] = batch_inputs[index, :, y1:y2, x1:x2]
-        mask = box_mask(height, width, (y1, y2, x1, x2), batch_inputs.device)
-        record = MixRecord.from_mix(index, float(mask.mean()), mask.expand(batch_size, -1, -1),
-                                    batch_scores)
+        mask, lam = box_mask_and_lam(height, width, (y1, y2, x1, x2), batch_inputs.device)
+        record = MixRecord.from_mix(index, lam, mask.expand(batch_size, -1, -1), batch_scores)
         return batch_inputs, record.mixed_score(), record
 
     def __call__(self, batch_inputs, batch_score):

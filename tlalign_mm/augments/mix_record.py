@@ -2,13 +2,14 @@
 
 TL-Align needs more than the mixed label: the partner of every sample, the area ratio and, per
 pixel, how much of the sample's own image survived. Keeping this on the ``DataSample`` objects (not
-in module state) keeps it correct under DDP, gradient accumulation and dataloader workers.
+in module state) keeps it correct under DDP, gradient accumulation and dataloader workers. Each
+sample holds a reference to its batch's record and its row in it, so no per-sample tensors are
+sliced and re-stacked on the hot path; a reordered or partial list of samples still resolves to
+exactly its own rows.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
-
-_FIELDS = ('partner', 'lam', 'own_mask', 'own_score', 'partner_score')
 
 
 @dataclass
@@ -31,31 +32,39 @@ class MixRecord:
 
     @classmethod
     def from_mix(cls, partner, lam, own_mask, scores):
-        batch = scores.size(0)
-        lam = torch.as_tensor(lam, dtype=torch.float32, device=scores.device)
-        return cls(
-            partner=partner.to(scores.device),
-            lam=lam.expand(batch).clone() if lam.dim() == 0 else lam,
-            own_mask=own_mask.to(scores.device, torch.float32),
-            own_score=scores.float(),
-            partner_score=scores.float()[partner.to(scores.device)])
+        """Args: ``lam`` a Python float (known on the host: no device sync) or a (B,) tensor."""
+        batch, device = scores.size(0), scores.device
+        partner = partner.to(device)
+        if not torch.is_tensor(lam):
+            lam = torch.full((batch, ), float(lam), device=device)
+        scores = scores.float()
+        return cls(partner=partner, lam=lam.to(device, torch.float32),
+                   own_mask=own_mask.to(device, torch.float32), own_score=scores,
+                   partner_score=scores[partner])
 
     def mixed_score(self):
         lam = self.lam[:, None]
         return lam * self.own_score + (1 - lam) * self.partner_score
 
+    def rows(self, index):
+        """The record of a subset of samples (``index`` into this batch)."""
+        return MixRecord(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
     def attach_to(self, data_samples):
         for i, sample in enumerate(data_samples):
-            for name in _FIELDS:
-                sample.set_field(getattr(self, name)[i], f'mix_{name}', field_type='metainfo')
+            sample.set_field(self, 'mix_record', field_type='metainfo')
+            sample.set_field(i, 'mix_row', field_type='metainfo')
 
     @classmethod
     def from_data_samples(cls, data_samples):
         """The batch's record, or None when the batch was not mixed by an aligned augment."""
-        if not data_samples or 'mix_lam' not in data_samples[0]:
+        if not data_samples or 'mix_record' not in data_samples[0]:
             return None
-        values = {
-            name: torch.stack([sample.get(f'mix_{name}') for sample in data_samples])
-            for name in _FIELDS
-        }
-        return cls(**values)
+        record = data_samples[0].mix_record
+        rows = [sample.mix_row for sample in data_samples]
+        if all(s.mix_record is record for s in data_samples) and rows == list(
+                range(record.lam.numel())):
+            return record
+        parts = [s.mix_record.rows([s.mix_row]) for s in data_samples]
+        return cls(**{f.name: torch.cat([getattr(p, f.name) for p in parts])
+                      for f in fields(cls)})

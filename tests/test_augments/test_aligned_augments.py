@@ -1,0 +1,88 @@
+"""Aligned batch augments: same mixing as mmpretrain's, plus an exact mix record."""
+import numpy as np
+import pytest
+import torch
+from mmpretrain.models.utils import RandomBatchAugment
+from mmpretrain.models.utils.batch_augments import CutMix, Mixup
+from mmpretrain.structures import DataSample
+
+from tlalign_mm.augments import AlignedCutMix, AlignedMixup, AlignedTokenCutMix, MixRecord
+
+
+def batch(n=6, classes=5, size=32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    images = torch.rand(n, 3, size, size, generator=g)
+    scores = torch.nn.functional.one_hot(torch.arange(n) % classes, classes).float()
+    return images, scores
+
+
+@pytest.mark.parametrize('aligned,stock', [(AlignedCutMix(alpha=1.0), CutMix(alpha=1.0)),
+                                           (AlignedMixup(alpha=0.8), Mixup(alpha=0.8))])
+def test_same_images_and_labels_as_mmpretrain(aligned, stock):
+    images, scores = batch()
+    np.random.seed(3)
+    torch.manual_seed(3)
+    ours, our_scores, record = aligned(images.clone(), scores)
+    np.random.seed(3)
+    torch.manual_seed(3)
+    theirs, their_scores = stock(images.clone(), scores)
+    torch.testing.assert_close(ours, theirs)
+    torch.testing.assert_close(our_scores, their_scores)
+    torch.testing.assert_close(record.mixed_score(), their_scores)
+
+
+@pytest.mark.parametrize('augment', [AlignedCutMix(1.0), AlignedTokenCutMix(1.0, 8),
+                                     AlignedMixup(0.8)])
+def test_record_describes_the_mix_exactly(augment):
+    images, scores = batch()
+    for seed in range(5):
+        np.random.seed(seed)
+        mixed, mixed_scores, rec = augment(images.clone(), scores)
+        # Each pixel is the recorded blend of the sample and its partner.
+        expected = (rec.own_mask[:, None] * images +
+                    (1 - rec.own_mask[:, None]) * images[rec.partner])
+        torch.testing.assert_close(mixed, expected)
+        # λ (computed on the host) is the own-image area of the mask.
+        torch.testing.assert_close(rec.lam, rec.own_mask.flatten(1).mean(1))
+        torch.testing.assert_close(mixed_scores, rec.mixed_score())
+
+
+def test_token_cutmix_cuts_along_patch_edges():
+    images, scores = batch(n=4, size=48)
+    for seed in range(10):
+        np.random.seed(seed)
+        _, _, rec = AlignedTokenCutMix(alpha=1.0, patch_size=16)(images.clone(), scores)
+        per_patch = torch.nn.functional.avg_pool2d(rec.own_mask[:, None], 16)
+        assert set(per_patch.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_record_round_trips_through_data_samples_in_any_order():
+    images, scores = batch()
+    _, _, rec = AlignedTokenCutMix(1.0, 8)(images.clone(), scores)
+    samples = [DataSample() for _ in range(6)]
+    rec.attach_to(samples)
+    assert MixRecord.from_data_samples(samples) is rec
+    subset = [samples[4], samples[1]]
+    got = MixRecord.from_data_samples(subset)
+    torch.testing.assert_close(got.own_mask, rec.own_mask[[4, 1]])
+    torch.testing.assert_close(got.partner_score, rec.partner_score[[4, 1]])
+    assert MixRecord.from_data_samples([DataSample()]) is None
+
+
+def test_compose_in_random_batch_augment_with_probs():
+    augment = RandomBatchAugment([dict(type='AlignedTokenCutMix', patch_size=8),
+                                  dict(type='AlignedMixup', alpha=0.8)], probs=[0.5, 0.3])
+    images, scores = batch()
+    kinds = set()
+    np.random.seed(0)
+    for _ in range(40):
+        out = augment(images.clone(), scores)
+        kinds.add(len(out))
+    assert kinds == {2, 3}  # the unmixed remainder returns no record
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match='alpha'):
+        AlignedTokenCutMix(alpha=0)
+    with pytest.raises(ValueError, match='smaller than one 64px patch'):
+        AlignedTokenCutMix(patch_size=64)(*batch())
