@@ -19,6 +19,13 @@ CACHE_ROOT="${TLALIGN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tlalign_mm}"
 
 log() { echo "[bootstrap] $*"; }
 
+# This machine's global pip config lists local indexes that do not hold every package; pip warns
+# once per package. Drop those lines, keep everything else, and keep pip's exit status.
+quiet_pip() {
+  "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+  return "${PIPESTATUS[0]}"
+}
+
 stamp_key() {
   cat "$ROOT/tools/bootstrap.sh" "$ROOT/requirements.txt" "$ROOT/setup.py" | sha256sum | cut -c1-16
 }
@@ -34,7 +41,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PY_BASE" -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-PIP=("$PY" -m pip install --disable-pip-version-check)
+PIP=(quiet_pip "$PY" -m pip install --disable-pip-version-check)
 
 PYVER="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
 CONSTRAINTS="$VENV/tlalign_constraints.txt"
@@ -55,14 +62,14 @@ if ! "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 
     log "building mmcv $MMCV_VERSION with ops from source (one time, ~12 min on 2 cores)"
     BUILD="$(mktemp -d)"
     trap 'rm -rf "$BUILD"' EXIT
-    "$PY" -m pip download -q --no-deps --no-binary :all: "mmcv==$MMCV_VERSION" -d "$BUILD"
+    quiet_pip "$PY" -m pip download -q --no-deps --no-binary :all: "mmcv==$MMCV_VERSION" -d "$BUILD"
     tar -xzf "$BUILD"/mmcv-"$MMCV_VERSION".tar.gz -C "$BUILD"
     SRC="$BUILD/mmcv-$MMCV_VERSION"
     # torch 2.14's headers use C++20 features; mmcv hard-codes -std=c++17.
     sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
     grep -q -- '-std=c++20' "$SRC/setup.py" || { echo "mmcv setup.py patch did not apply" >&2; exit 1; }
     (cd "$SRC" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="$(nproc)" \
-      "$PY" -m pip wheel -q --no-build-isolation --no-deps . -w "$BUILD/dist")
+      quiet_pip "$PY" -m pip wheel -q --no-build-isolation --no-deps . -w "$BUILD/dist")
     cp "$BUILD"/dist/mmcv-*.whl "$WHEEL_DIR/"
   else
     log "mmcv wheel from cache $WHEEL_DIR"

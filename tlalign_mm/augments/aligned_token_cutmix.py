@@ -5,11 +5,9 @@ label is exact; λ is the kept fraction of the image, which on a divisible image
 fraction of patches.
 """
 import numpy as np
-import torch
 from mmpretrain.registry import BATCH_AUGMENTS
 
-from .aligned_cutmix import box_mask_and_lam
-from .mix_record import MixRecord
+from .aligned_cutmix import paste_box
 
 
 @BATCH_AUGMENTS.register_module()
@@ -44,14 +42,8 @@ class AlignedTokenCutMix:
             raise ValueError(f'image {height}x{width} is smaller than one '
                              f'{self.patch_size}px patch')
         lam = np.random.beta(self.alpha, self.alpha)
-        p = self.patch_size
-        y1, y2, x1, x2 = (v * p for v in self.sample_box(grid_h, grid_w, lam))
-        batch_size = batch_inputs.size(0)
-        index = torch.randperm(batch_size, device=batch_inputs.device)
-        batch_inputs[:, :, y1:y2, x1:x2] = batch_inputs[index, :, y1:y2, x1:x2]
-        mask, lam = box_mask_and_lam(height, width, (y1, y2, x1, x2), batch_inputs.device)
-        record = MixRecord.from_mix(index, lam, mask.expand(batch_size, -1, -1), batch_scores)
-        return batch_inputs, record.mixed_score(), record
+        box = tuple(v * self.patch_size for v in self.sample_box(grid_h, grid_w, lam))
+        return paste_box(batch_inputs, batch_scores, box)
 
     def __call__(self, batch_inputs, batch_score):
         assert batch_score.ndim == 2, 'batch_score must be one-hot/soft (N, num_classes)'

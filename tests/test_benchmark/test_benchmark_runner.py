@@ -1,0 +1,113 @@
+"""tools/benchmark.py: arms x tasks through real train/test runs, resumable, checked up front."""
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ..conftest import ROOT
+
+SHORT = """
+arms = dict(
+    cutmix=dict(pretrain='configs/pretrain/deit/deit-digits_cutmix_digits.py'),
+    tlalign=dict(pretrain='configs/pretrain/deit/deit-digits_tlalign_digits.py', label='TL'),
+)
+tasks = dict(
+    classification=dict(type='pretrain', metric='accuracy/top1'),
+    fine_grained=dict(type='transfer', config='configs/fgvc/deit-digits_finetune_digits-cub.py',
+                      metric='accuracy/top1'),
+)
+seeds = [0]
+data = dict(root='data')
+_loaders = ['train_dataloader', 'val_dataloader', 'test_dataloader']
+cfg_options = dict(
+    all=[f'{d}.num_workers=0' for d in _loaders] +
+    [f'{d}.persistent_workers=False' for d in _loaders],
+    pretrain=['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+              'default_hooks.checkpoint.interval=1'],
+    fine_grained=['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                  'default_hooks.checkpoint.interval=1'],
+)
+"""
+
+
+def bench(config, work_dir, *extra, env=None):
+    return subprocess.run([sys.executable, 'tools/benchmark.py', str(config), '--work-dir',
+                           str(work_dir), *extra], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900, env=dict(os.environ, **(env or {})))
+
+
+def logged_metric(test_log, metric):
+    """The value tools/test.py's runner logged (mmengine prints 4 decimals)."""
+    with open(test_log) as f:
+        text = f.read()
+    return float(re.findall(re.escape(metric) + r': ([0-9.]+)', text)[-1])
+
+
+def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp_path):
+    config = tmp_path / 'short.py'
+    config.write_text(SHORT)
+    work = tmp_path / 'bench'
+    out = bench(config, work)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
+    assert '[1/4] cutmix / classification / seed 0' in out.stdout
+    assert 'ETA' in out.stdout
+    results = json.load(open(work / 'results.json'))
+    table_md = (work / 'results.md').read_text()
+    assert osp.getsize(work / 'results.png') > 1000
+    for arm in ('cutmix', 'tlalign'):
+        for task, folder in (('classification', 'pretrain'), ('fine_grained', 'fine_grained')):
+            cell = work / arm / 'seed0' / folder
+            value = results['arms'][arm][task]['values'][0]
+            assert value == json.load(open(cell / 'metrics.json'))['accuracy/top1']
+            assert value == pytest.approx(logged_metric(cell / 'test.log', 'accuracy/top1'),
+                                          abs=5e-5)
+            assert f'{value:.2f}' in table_md
+    assert '| TL |' in table_md and '| cutmix |' in table_md
+    # The transfer cell's backbone started from the arm's pre-training checkpoint.
+    assert 'load checkpoint from local path' in (
+        work / 'tlalign' / 'seed0' / 'fine_grained' / 'train.log').read_text()
+
+    # Re-run: nothing is trained again.
+    stamp = osp.getmtime(work / 'cutmix' / 'seed0' / 'pretrain' / 'train.log')
+    out = bench(config, work)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count('finished earlier, skipped') == 4
+    assert osp.getmtime(work / 'cutmix' / 'seed0' / 'pretrain' / 'train.log') == stamp
+
+    # An interrupted benchmark (one cell without metrics) redoes only that cell.
+    os.remove(work / 'tlalign' / 'seed0' / 'fine_grained' / 'metrics.json')
+    out = bench(config, work)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count('finished earlier, skipped') == 3
+    assert osp.getmtime(work / 'cutmix' / 'seed0' / 'pretrain' / 'train.log') == stamp
+
+
+@pytest.mark.parametrize('edit,extra,message', [
+    (None, ['--arms', 'mixup'], "unknown arm(s) ['mixup']"),
+    (None, ['--tasks', 'depth'], "unknown task(s) ['depth']"),
+    (("type='pretrain'", "type='linear_probe'"), [], "unknown type 'linear_probe'"),
+    (('configs/fgvc/deit-digits_finetune_digits-cub.py', 'configs/fgvc/nope.py'), [],
+     'config file not found: configs/fgvc/nope.py'),
+])
+def test_bad_benchmark_configs_fail_before_training(digits_root, tmp_path, edit, extra,
+                                                    message):
+    text = SHORT if edit is None else SHORT.replace(*edit)
+    config = tmp_path / 'bad.py'
+    config.write_text(text)
+    out = bench(config, tmp_path / 'bench', *extra)
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert not (tmp_path / 'bench').exists()
+
+
+def test_missing_dataset_fails_before_training(tmp_path):
+    config = tmp_path / 'short.py'
+    config.write_text(SHORT)
+    out = bench(config, tmp_path / 'bench', env={'TLALIGN_DATA_ROOT': str(tmp_path / 'none')})
+    assert out.returncode != 0
+    assert "arm 'cutmix': dataset root not found" in out.stderr
+    assert not (tmp_path / 'bench').exists()

@@ -1,0 +1,78 @@
+"""results.json, CSV, Markdown table and a PNG bar chart from the finished cells."""
+import csv
+import json
+import os.path as osp
+import statistics
+
+
+def collect(spec, cells):
+    """{arm: {task: [metric value per seed]}} read from each cell's metrics.json."""
+    table = {arm.name: {task.name: [] for task in spec.tasks} for arm in spec.arms}
+    metric_of = {task.name: task.metric for task in spec.tasks}
+    for cell in cells:
+        metrics = cell.metrics()
+        if metric_of[cell.task] not in metrics:
+            raise KeyError(f'{cell.metrics_file} has no {metric_of[cell.task]!r}; it reports '
+                           f'{sorted(metrics)}')
+        table[cell.arm][cell.task].append(metrics[metric_of[cell.task]])
+    return table
+
+
+def summarise(values):
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return mean, std
+
+
+def fmt(values):
+    mean, std = summarise(values)
+    return f'{mean:.2f} ± {std:.2f}' if len(values) > 1 else f'{mean:.2f}'
+
+
+def write_reports(spec, table, out_dir):
+    tasks = [t for t in spec.tasks]
+    results = dict(
+        metrics={t.name: t.metric for t in tasks}, seeds=spec.seeds,
+        arms={arm.name: {t.name: dict(values=table[arm.name][t.name],
+                                      mean=summarise(table[arm.name][t.name])[0],
+                                      std=summarise(table[arm.name][t.name])[1])
+                         for t in tasks} for arm in spec.arms})
+    paths = {k: osp.join(out_dir, f'results.{k}') for k in ('json', 'csv', 'md', 'png')}
+    with open(paths['json'], 'w') as f:
+        json.dump(results, f, indent=2)
+    with open(paths['csv'], 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['arm', 'task', 'metric', 'seed', 'value'])
+        for arm in spec.arms:
+            for t in tasks:
+                for seed, value in zip(spec.seeds, table[arm.name][t.name]):
+                    writer.writerow([arm.name, t.name, t.metric, seed, value])
+    header = '| arm | ' + ' | '.join(f'{t.label} ({t.metric})' for t in tasks) + ' |'
+    lines = [header, '|' + '---|' * (len(tasks) + 1)]
+    for arm in spec.arms:
+        cells = ' | '.join(fmt(table[arm.name][t.name]) for t in tasks)
+        lines.append(f'| {arm.label} | {cells} |')
+    markdown = '\n'.join(lines) + '\n'
+    with open(paths['md'], 'w') as f:
+        f.write(markdown)
+    plot(spec, table, paths['png'])
+    return markdown, paths
+
+
+def plot(spec, table, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    tasks = spec.tasks
+    fig, axes = plt.subplots(1, len(tasks), figsize=(3.2 * len(tasks), 3.2), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        means, stds = zip(*(summarise(table[arm.name][task.name]) for arm in spec.arms))
+        bars = ax.bar([arm.label for arm in spec.arms], means, yerr=stds, capsize=4,
+                      color=[f'C{i}' for i in range(len(spec.arms))])
+        ax.bar_label(bars, fmt='%.2f', fontsize=8)
+        ax.set_title(task.label, fontsize=10)
+        ax.set_ylabel(task.metric, fontsize=8)
+        ax.tick_params(axis='x', labelsize=8, rotation=15)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

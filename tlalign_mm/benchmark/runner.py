@@ -1,0 +1,79 @@
+"""Pre-train every arm, transfer each checkpoint to every task, evaluate, report."""
+import os.path as osp
+
+from ..utils.config_checks import DatasetRootError, check_data_roots
+from .cells import Cell, CellRunner, Progress
+from .report import collect, write_reports
+from .spec import BenchmarkConfigError, task_configs
+
+
+def pretrained_init(checkpoint):
+    """cfg-options that initialise a downstream backbone from a classifier checkpoint."""
+    return ['model.backbone.init_cfg.type=Pretrained',
+            f'model.backbone.init_cfg.checkpoint={checkpoint}',
+            'model.backbone.init_cfg.prefix=backbone.']
+
+
+def prepare_data(spec):
+    """Make the demo's digits datasets if asked and missing, then check every data root."""
+    import os
+
+    from mmengine.config import Config
+    os.environ['TLALIGN_DATA_ROOT'] = spec.data_root
+    if spec.make_digits:
+        from ..datasets.makers import MAKERS
+        for kind, make in MAKERS.items():
+            target = osp.join(spec.data_root, f'digits_{kind}')
+            if not osp.isdir(target):
+                print(f'making {target}', flush=True)
+                make(target, seed=0)
+    for what, path in task_configs(spec):
+        try:
+            check_data_roots(Config.fromfile(path))
+        except DatasetRootError as err:
+            raise BenchmarkConfigError(f'{what}: {err}') from None
+
+
+def build_cells(spec, work_dir):
+    cells = []
+    for seed in spec.seeds:
+        for arm in spec.arms:
+            base = osp.join(work_dir, arm.name, f'seed{seed}')
+            for task in spec.tasks:
+                name = 'pretrain' if task.type == 'pretrain' else task.name
+                cells.append(Cell(arm.name, task.name, seed, osp.join(base, name)))
+    return cells
+
+
+def run_benchmark(spec, work_dir, repo_root):
+    prepare_data(spec)
+    runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus)
+    arms = {arm.name: arm for arm in spec.arms}
+    tasks = {task.name: task for task in spec.tasks}
+    cells = build_cells(spec, work_dir)
+    progress = Progress(len(cells))
+    common = list(spec.cfg_options.get('all', []))
+    for index, cell in enumerate(cells, 1):
+        if cell.done:
+            print(f'[{index}/{len(cells)}] {cell.arm} / {cell.task} / seed {cell.seed}: '
+                  'finished earlier, skipped', flush=True)
+            continue
+        progress.start(index, cell)
+        arm, task = arms[cell.arm], tasks[cell.task]
+        seed = [f'randomness.seed={cell.seed}']
+        pretrain_dir = osp.join(osp.dirname(cell.work_dir), 'pretrain')
+        pre_opts = common + list(spec.cfg_options.get('pretrain', [])) + seed
+        if osp.isfile(osp.join(pretrain_dir, 'last_checkpoint')):
+            from .cells import last_checkpoint
+            checkpoint = last_checkpoint(pretrain_dir)
+        else:
+            checkpoint = runner.train(arm.pretrain, pretrain_dir, pre_opts)
+        if task.type == 'pretrain':
+            metrics = runner.test(arm.pretrain, checkpoint, cell, pre_opts)
+        else:
+            opts = common + list(spec.cfg_options.get(task.name, [])) + seed
+            down = runner.train(task.config, cell.work_dir, opts + pretrained_init(checkpoint))
+            metrics = runner.test(task.config, down, cell, opts)
+        progress.end(f'{task.metric} = {metrics[task.metric]:.4f}')
+    table = collect(spec, cells)
+    return write_reports(spec, table, work_dir)

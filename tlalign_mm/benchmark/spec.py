@@ -1,0 +1,99 @@
+"""A benchmark definition (arms x tasks x seeds), checked in full before anything trains."""
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+
+from mmengine.config import Config
+
+TASK_TYPES = ('pretrain', 'transfer')
+
+
+class BenchmarkConfigError(ValueError):
+    """The benchmark config names something that does not exist."""
+
+
+@dataclass
+class Arm:
+    name: str
+    pretrain: str
+    label: str
+
+
+@dataclass
+class Task:
+    name: str
+    type: str
+    metric: str
+    config: str = None
+    label: str = None
+
+
+@dataclass
+class BenchmarkSpec:
+    arms: list
+    tasks: list
+    seeds: list
+    data_root: str
+    make_digits: bool = False
+    cfg_options: dict = field(default_factory=dict)
+    gpus: int = 1
+
+
+def _existing(path, what, root):
+    full = path if osp.isabs(path) else osp.join(root, path)
+    if not osp.isfile(full):
+        raise BenchmarkConfigError(f'{what}: config file not found: {path}')
+    return full
+
+
+def load_spec(path, root, arms=None, tasks=None):
+    """Read a benchmark config; ``arms``/``tasks`` optionally select a subset by name."""
+    if not osp.isfile(path):
+        raise BenchmarkConfigError(f'benchmark config not found: {path}')
+    cfg = Config.fromfile(path)
+    arm_cfgs, task_cfgs = cfg.get('arms') or {}, cfg.get('tasks') or {}
+    if not arm_cfgs or not task_cfgs:
+        raise BenchmarkConfigError(f'{path} must define non-empty `arms` and `tasks` dicts')
+    for kind, wanted, known in (('arm', arms, arm_cfgs), ('task', tasks, task_cfgs)):
+        unknown = sorted(set(wanted or ()) - set(known))
+        if unknown:
+            raise BenchmarkConfigError(f'unknown {kind}(s) {unknown}; {path} defines '
+                                       f'{sorted(known)}')
+    spec_arms = []
+    for name, arm in arm_cfgs.items():
+        if arms and name not in arms:
+            continue
+        if 'pretrain' not in arm:
+            raise BenchmarkConfigError(f'arm {name!r} needs a `pretrain` config')
+        spec_arms.append(Arm(name, _existing(arm['pretrain'], f'arm {name!r}', root),
+                             arm.get('label', name)))
+    spec_tasks = []
+    for name, task in task_cfgs.items():
+        if tasks and name not in tasks:
+            continue
+        kind = task.get('type')
+        if kind not in TASK_TYPES:
+            raise BenchmarkConfigError(
+                f'task {name!r} has unknown type {kind!r}; known types: {TASK_TYPES}')
+        if 'metric' not in task:
+            raise BenchmarkConfigError(f'task {name!r} needs a `metric` to report')
+        config = None
+        if kind == 'transfer':
+            config = _existing(task.get('config', ''), f'task {name!r}', root)
+        spec_tasks.append(Task(name, kind, task['metric'], config, task.get('label', name)))
+    data = cfg.get('data', {})
+    data_root = os.environ.get('TLALIGN_DATA_ROOT') or data.get('root', 'data')
+    return BenchmarkSpec(
+        arms=spec_arms, tasks=spec_tasks, seeds=list(cfg.get('seeds', [0])),
+        data_root=osp.abspath(osp.join(root, data_root)), make_digits=data.get('make_digits',
+                                                                                False),
+        cfg_options=dict(cfg.get('cfg_options', {})), gpus=int(cfg.get('gpus', 1)))
+
+
+def task_configs(spec):
+    """Every (what, config path) a run of ``spec`` trains or tests."""
+    for arm in spec.arms:
+        yield f'arm {arm.name!r}', arm.pretrain
+    for task in spec.tasks:
+        if task.config:
+            yield f'task {task.name!r}', task.config
