@@ -67,8 +67,9 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
                                           abs=5e-5)
             assert f'{value:.2f}' in table_md
     assert '| TL |' in table_md and '| cutmix |' in table_md
-    # The transfer cell's backbone started from the arm's pre-training checkpoint.
-    assert 'load checkpoint from local path' in (
+    # The transfer cell's backbone started from the arm's own pre-training checkpoint.
+    pretrained = work / 'tlalign' / 'seed0' / 'pretrain' / 'epoch_1.pth'
+    assert f'load backbone. in model from: {pretrained}' in (
         work / 'tlalign' / 'seed0' / 'fine_grained' / 'train.log').read_text()
 
     # Re-run: nothing is trained again.

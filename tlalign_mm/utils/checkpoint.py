@@ -87,11 +87,12 @@ def safe_torch_load(filename, map_location='cpu'):
         raise CorruptedCheckpointError(f'corrupted checkpoint {filename}: {err}') from None
 
 
-def _load_local(filename, map_location):
+def load_from_local(filename, map_location):
+    # mmengine names the backend after this function's name (minus 'load_from_').
     return safe_torch_load(os.path.expanduser(filename), map_location=map_location)
 
 
 def install_safe_local_loader():
     """Route mmengine's local-path checkpoint scheme through :func:`safe_torch_load`."""
     allow_mmengine_checkpoints()
-    CheckpointLoader.register_scheme(prefixes='', force=True)(_load_local)
+    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
