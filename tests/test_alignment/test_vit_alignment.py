@@ -3,8 +3,8 @@ import pytest
 import torch
 from mmpretrain.models.backbones import ResNet, VisionTransformer
 
-from tlalign_mm.alignment import (MixRecordSource, UnsupportedBackboneError, align_labels,
-                                  build_tracer)
+from tlalign_mm.alignment import (ExplicitSource, MixRecordSource, UnsupportedBackboneError,
+                                  align_labels, build_tracer)
 from tlalign_mm.augments import AlignedCutMix, AlignedMixup, AlignedTokenCutMix
 
 from .naive_reference import reference_vit_labels
@@ -172,7 +172,7 @@ def test_detach_restores_stock_backbone():
     stock = [layer.attn.scaled_dot_product_attention for layer in vit.layers]
     tracer = build_tracer(vit)
     labels = torch.rand(2, 64, 3)
-    tracer.attach(MixRecordSource.__new__(MixRecordSource))
+    tracer.attach(ExplicitSource(labels))
     assert all(layer.attn.scaled_dot_product_attention is not s
                for layer, s in zip(vit.layers, stock))
     tracer.detach()

@@ -71,10 +71,6 @@ class ViTLabelTracer:
                 attn.scaled_dot_product_attention = stock
         self.source = None
 
-    @property
-    def attached(self):
-        return bool(self._handles)
-
     # ---- tracing ---------------------------------------------------------------------------
     def _on_patch_embed(self, module, inputs, output):
         grid_hw = tuple(output[1])

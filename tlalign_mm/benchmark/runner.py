@@ -1,8 +1,11 @@
 """Pre-train every arm, transfer each checkpoint to every task, evaluate, report."""
+import os
 import os.path as osp
 
+from mmengine.config import Config
+
 from ..utils.config_checks import DatasetRootError, check_data_roots
-from .cells import Cell, CellRunner, Progress
+from .cells import Cell, CellRunner, Progress, last_checkpoint
 from .report import collect, write_reports
 from .spec import BenchmarkConfigError, task_configs
 
@@ -16,9 +19,6 @@ def pretrained_init(checkpoint):
 
 def prepare_data(spec):
     """Make the demo's digits datasets if asked and missing, then check every data root."""
-    import os
-
-    from mmengine.config import Config
     os.environ['TLALIGN_DATA_ROOT'] = spec.data_root
     if spec.make_digits:
         from ..datasets.makers import MAKERS
@@ -64,7 +64,6 @@ def run_benchmark(spec, work_dir, repo_root):
         pretrain_dir = osp.join(osp.dirname(cell.work_dir), 'pretrain')
         pre_opts = common + list(spec.cfg_options.get('pretrain', [])) + seed
         if osp.isfile(osp.join(pretrain_dir, 'last_checkpoint')):
-            from .cells import last_checkpoint
             checkpoint = last_checkpoint(pretrain_dir)
         else:
             checkpoint = runner.train(arm.pretrain, pretrain_dir, pre_opts)

@@ -44,6 +44,8 @@ class TLAlignHook(Hook):
         self.tracer = None
         self._handles = []
         self._gaps = []
+        self._samples = None  # data samples of the traced batch, set by the preprocessor hook
+        self._source = None
 
     def before_train(self, runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
