@@ -105,6 +105,16 @@ def test_bad_benchmark_configs_fail_before_training(digits_root, tmp_path, edit,
     assert not (tmp_path / 'bench').exists()
 
 
+def test_interrupted_training_is_not_taken_for_finished(tmp_path):
+    """A run killed after an intermediate checkpoint leaves last_checkpoint but no train_done."""
+    from tlalign_mm.benchmark.cells import finished_training
+    (tmp_path / 'epoch_4.pth').write_bytes(b'')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_4.pth'))
+    assert finished_training(str(tmp_path)) is None
+    (tmp_path / 'train_done').write_text(str(tmp_path / 'epoch_12.pth'))
+    assert finished_training(str(tmp_path)) == str(tmp_path / 'epoch_12.pth')
+
+
 def test_missing_dataset_fails_before_training(tmp_path):
     config = tmp_path / 'short.py'
     config.write_text(SHORT)

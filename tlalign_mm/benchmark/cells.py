@@ -45,6 +45,19 @@ def last_checkpoint(work_dir):
         return f.read().strip()
 
 
+def finished_training(work_dir):
+    """The final checkpoint of a training run that completed, else None.
+
+    ``last_checkpoint`` alone is not enough: a run killed mid-way leaves it pointing at an
+    intermediate epoch. ``train_done`` is written only after the training process succeeded.
+    """
+    marker = osp.join(work_dir, 'train_done')
+    if not osp.isfile(marker):
+        return None
+    with open(marker) as f:
+        return f.read().strip()
+
+
 class CellRunner:
     """Runs the train/test commands of cells as subprocesses, logging to the cell's folder."""
 
@@ -71,7 +84,10 @@ class CellRunner:
         else:
             args = [sys.executable, 'tools/train.py', config]
         self._run([*args, '--work-dir', work_dir, *options], osp.join(work_dir, 'train.log'))
-        return last_checkpoint(work_dir)
+        checkpoint = last_checkpoint(work_dir)
+        with open(osp.join(work_dir, 'train_done'), 'w') as f:
+            f.write(checkpoint)
+        return checkpoint
 
     def test(self, config, checkpoint, cell, cfg_options):
         options = ['--cfg-options', *cfg_options] if cfg_options else []

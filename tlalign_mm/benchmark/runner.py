@@ -5,7 +5,7 @@ import os.path as osp
 from mmengine.config import Config
 
 from ..utils.config_checks import DatasetRootError, check_data_roots
-from .cells import Cell, CellRunner, Progress, last_checkpoint
+from .cells import Cell, CellRunner, Progress, finished_training
 from .report import collect, write_reports
 from .spec import BenchmarkConfigError, task_configs
 
@@ -63,10 +63,8 @@ def run_benchmark(spec, work_dir, repo_root):
         seed = [f'randomness.seed={cell.seed}']
         pretrain_dir = osp.join(osp.dirname(cell.work_dir), 'pretrain')
         pre_opts = common + list(spec.cfg_options.get('pretrain', [])) + seed
-        if osp.isfile(osp.join(pretrain_dir, 'last_checkpoint')):
-            checkpoint = last_checkpoint(pretrain_dir)
-        else:
-            checkpoint = runner.train(arm.pretrain, pretrain_dir, pre_opts)
+        checkpoint = (finished_training(pretrain_dir)
+                      or runner.train(arm.pretrain, pretrain_dir, pre_opts))
         if task.type == 'pretrain':
             metrics = runner.test(arm.pretrain, checkpoint, cell, pre_opts)
         else:
