@@ -6,6 +6,7 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
     '../_base_/models/deit_digits.py',
     '../_base_/datasets/digits_cls_pipelines.py',
+    '../_base_/schedules/digits_adamw.py',
 ]
 custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
 
@@ -21,15 +22,9 @@ val_dataloader = dict(
                  pipeline={{_base_.digits_test_pipeline}}))
 test_dataloader = val_dataloader
 
-optim_wrapper = dict(optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.05),
-                     clip_grad=dict(max_norm=5.0))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=10),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=0),
-]
-train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
-val_cfg = dict()
-test_cfg = dict()
+# Fine-tuning: the digits schedule at half the pre-training learning rate.
+optim_wrapper = dict(optimizer=dict(lr=5e-4))
+train_cfg = dict(max_epochs=8, val_interval=8)
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(type='CheckpointHook', interval=8, max_keep_ckpts=1))
 randomness = dict(seed=0)
