@@ -1,0 +1,18 @@
+# DeiT-S linear probing (frozen backbone) on CUB-200-2011, 200 classes, 224 px, 8 GPUs x 96.
+#   bash tools/dist_train.sh configs/fgvc/deit-small_linear_cub-224.py 8
+# Checkpoint: `pretrained` below, by default the CutMix-baseline pre-training's last epoch;
+# the TL-Align arm runs this same file with
+#   --cfg-options pretrained=work_dirs/deit-small_tlalign_8xb128_in1k/epoch_300.pth
+# Data: $CUB_ROOT (default data/CUB_200_2011).
+_base_ = [
+    '../_base_/datasets/fgvc/cub_224.py',
+    '../_base_/models/fgvc_deit-small_frozen.py',
+    '../_base_/schedules/fgvc_linear_probe.py',
+    '../_base_/fgvc_runtime.py',
+]
+
+pretrained = 'work_dirs/deit-small_cutmix_8xb128_in1k/epoch_300.pth'
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    head=dict(num_classes={{_base_.fgvc_num_classes}}),
+)

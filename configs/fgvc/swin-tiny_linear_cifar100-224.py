@@ -1,0 +1,18 @@
+# Swin-T linear probing (frozen backbone) on CIFAR-100 (upsampled to 224 px), 100 classes, 224 px, 8 GPUs x 96.
+#   bash tools/dist_train.sh configs/fgvc/swin-tiny_linear_cifar100-224.py 8
+# Checkpoint: `pretrained` below, by default the CutMix-baseline pre-training's last epoch;
+# the TL-Align arm runs this same file with
+#   --cfg-options pretrained=work_dirs/swin-tiny_tlalign_8xb128_in1k/epoch_300.pth
+# Data: $CIFAR100_ROOT (default data/cifar100).
+_base_ = [
+    '../_base_/datasets/fgvc/cifar100_224.py',
+    '../_base_/models/fgvc_swin-tiny_frozen.py',
+    '../_base_/schedules/fgvc_linear_probe.py',
+    '../_base_/fgvc_runtime.py',
+]
+
+pretrained = 'work_dirs/swin-tiny_cutmix_8xb128_in1k/epoch_300.pth'
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    head=dict(num_classes={{_base_.fgvc_num_classes}}),
+)
