@@ -16,6 +16,8 @@ from tlalign_mm.alignment import UnsupportedBackboneError
 from tlalign_mm.engine.hooks import TLAlignConfigError
 from tlalign_mm.utils import (ClassCountError, CorruptedCheckpointError, DatasetRootError,
                               UnsafeCheckpointError, check_data_roots)
+from tlalign_mm.utils.pretrained import (PretrainedCheckpointError, check_pretrained_backbone,
+                                         check_pretrained_exists, use_pretrained)
 
 # Input errors detected by hooks once the runner starts (before the first iteration).
 CONFIG_ERRORS = (ClassCountError, TLAlignConfigError, UnsupportedBackboneError,
@@ -32,6 +34,11 @@ def load_config(path, cfg_options, work_dir, launcher):
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+        if 'pretrained' in cfg_options:
+            try:
+                use_pretrained(cfg, cfg_options['pretrained'])
+            except PretrainedCheckpointError as err:
+                raise ToolInputError(str(err)) from None
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -73,12 +80,18 @@ def apply_device_defaults(cfg):
         wrapper.pop('loss_scale', None)
 
 
-def build_runner(cfg, check_loaders):
+def build_runner(cfg, check_loaders, check_pretrained=False):
+    """Build the runner after the cheap input checks; with ``check_pretrained`` (training)
+    also make sure the backbone's pre-training checkpoint exists and fits, before any weight
+    is initialised."""
     try:
         check_data_roots(cfg, check_loaders)
-        if 'runner_type' in cfg:
-            return RUNNERS.build(cfg)
-        return Runner.from_cfg(cfg)
-    except (DatasetRootError, ClassCountError, UnsafeCheckpointError,
-            CorruptedCheckpointError) as err:
+        if check_pretrained:
+            check_pretrained_exists(cfg)
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        if check_pretrained:
+            check_pretrained_backbone(runner.model, cfg)
+        return runner
+    except (DatasetRootError, ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
+            PretrainedCheckpointError) as err:
         raise ToolInputError(str(err)) from None

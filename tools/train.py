@@ -66,7 +66,8 @@ def main(argv=None):
         if not any(h.get('type') == 'DatasetSanityHook' for h in hooks):
             hooks.append(dict(type='DatasetSanityHook'))
         cfg.custom_hooks = hooks
-        runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'))
+        runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'),
+                              check_pretrained=True)
     except ToolInputError as err:
         sys.exit(f'error: {err}')
     try:

@@ -1,6 +1,6 @@
 # Fine-grained transfer on the CUB-200-2011-format digits (a different rendering domain from the
 # pre-training digits): mmpretrain's CUB dataset and recipe shape, full fine-tuning of the tiny
-# DeiT. The benchmark sets model.backbone.init_cfg to the pre-training checkpoint.
+# DeiT. `--cfg-options pretrained=CKPT` starts the backbone from a pre-training checkpoint.
 _base_ = [
     'mmpretrain::_base_/datasets/cub_bs8_448.py',
     'mmpretrain::_base_/default_runtime.py',
@@ -9,6 +9,8 @@ _base_ = [
     '../_base_/schedules/digits_adamw.py',
 ]
 custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
+
+pretrained = None  # path of an mmpretrain classifier checkpoint (prefix 'backbone.')
 
 data_root = '{{$TLALIGN_DATA_ROOT:data}}/digits_cub'
 data_preprocessor = dict(num_classes=10)

@@ -1,6 +1,6 @@
 # UperNet on the ADE20K-format digits with the tiny DeiT backbone: mmseg's ViT-UperNet recipe
 # (four block outputs + MultiLevelNeck) with mmpretrain's VisionTransformer, so any mmpretrain
-# classifier checkpoint of that arch loads into it. Set `pretrained` to a checkpoint to transfer.
+# classifier checkpoint of that arch loads into it: `--cfg-options pretrained=CKPT` transfers one.
 _base_ = [
     'mmseg::_base_/models/upernet_vit-b16_ln_mln.py',
     'mmseg::_base_/default_runtime.py',

@@ -11,10 +11,9 @@ from .spec import BenchmarkConfigError, task_configs
 
 
 def pretrained_init(checkpoint):
-    """cfg-options that initialise a downstream backbone from a classifier checkpoint."""
-    return ['model.backbone.init_cfg.type=Pretrained',
-            f'model.backbone.init_cfg.checkpoint={checkpoint}',
-            'model.backbone.init_cfg.prefix=backbone.']
+    """cfg-options that start a downstream backbone from a classifier checkpoint: the transfer
+    config's one ``pretrained`` variable (see :mod:`tlalign_mm.utils.pretrained`)."""
+    return [f'pretrained={checkpoint}']
 
 
 def prepare_data(spec):
@@ -27,9 +26,15 @@ def prepare_data(spec):
             if not osp.isdir(target):
                 print(f'making {target}', flush=True)
                 make(target, seed=0)
+    transfer = {task.config for task in spec.tasks if task.type == 'transfer'}
     for what, path in task_configs(spec):
+        cfg = Config.fromfile(path)
+        if path in transfer and 'pretrained' not in cfg:
+            raise BenchmarkConfigError(
+                f'{what}: {path} declares no top-level `pretrained` variable, so the arms\' '
+                'checkpoints cannot be passed to it')
         try:
-            check_data_roots(Config.fromfile(path))
+            check_data_roots(cfg)
         except DatasetRootError as err:
             raise BenchmarkConfigError(f'{what}: {err}') from None
 

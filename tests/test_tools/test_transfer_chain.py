@@ -1,0 +1,138 @@
+"""The transfer chain on the tiny configs: pre-train -> checkpoint -> downstream training started
+from it with `--cfg-options pretrained=CKPT` -> tools/test.py with the real evaluator
+(mmseg IoUMetric, mmdet CocoMetric, mmpretrain Accuracy)."""
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+from ..conftest import config_path
+from .test_train_resume_dist import run_tool
+
+WORKERS = ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+           'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+           'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
+SEG = config_path('seg', 'upernet_deit-digits_digits-ade20k.py')
+DET = config_path('det', 'mask-rcnn_deit-digits_digits-coco.py')
+FGVC = config_path('fgvc', 'deit-digits_finetune_digits-cub.py')
+
+
+@pytest.fixture(scope='module')
+def deit_checkpoint(digits_root, tmp_path_factory):
+    """A tiny DeiT classifier checkpoint after one epoch of CutMix pre-training."""
+    work = str(tmp_path_factory.mktemp('pretrain'))
+    out = run_tool(['tools/train.py', config_path('pretrain', 'deit',
+                                                   'deit-digits_cutmix_digits.py'),
+                    '--work-dir', work, '--cfg-options', 'train_cfg.max_epochs=1',
+                    'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
+                    *WORKERS])
+    assert out.returncode == 0, out.stderr[-3000:]
+    return osp.join(work, 'epoch_1.pth')
+
+
+def transfer(config, checkpoint, work, schedule, metrics_file, test_options=()):
+    out = run_tool(['tools/train.py', config, '--work-dir', work, '--cfg-options',
+                    f'pretrained={checkpoint}', *schedule, *WORKERS])
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert f'pretrained backbone from {checkpoint}' in log
+    last = open(osp.join(work, 'last_checkpoint')).read().strip()
+    out = run_tool(['tools/test.py', config, last, '--work-dir', work, '--out-metrics',
+                    metrics_file, '--cfg-options', *test_options, *WORKERS])
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout + out.stderr, json.load(open(metrics_file))
+
+
+def test_segmentation_chain(deit_checkpoint, tmp_path):
+    log, metrics = transfer(SEG, deit_checkpoint, str(tmp_path / 'seg'),
+                            ['train_cfg.max_iters=30', 'train_cfg.val_interval=30',
+                             'default_hooks.checkpoint.interval=30'],
+                            str(tmp_path / 'seg.json'))
+    assert 'mIoU' in log and 'per class results' in log
+    assert 0.0 <= metrics['mIoU'] <= 100.0
+    assert set(metrics) >= {'aAcc', 'mIoU', 'mAcc'}
+
+
+def test_detection_chain(deit_checkpoint, tmp_path):
+    log, metrics = transfer(DET, deit_checkpoint, str(tmp_path / 'det'),
+                            ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                             'default_hooks.checkpoint.interval=1'],
+                            str(tmp_path / 'det.json'),
+                            # One epoch leaves scores low: keep every box so CocoMetric has
+                            # detections to evaluate.
+                            test_options=['model.test_cfg.rcnn.score_thr=0.0'])
+    assert 'Evaluating bbox' in log and 'Evaluating segm' in log
+    for key in ('coco/bbox_mAP', 'coco/segm_mAP', 'coco/bbox_mAP_50'):
+        assert 0.0 <= metrics[key] <= 1.0
+
+
+def test_fine_grained_chain(deit_checkpoint, tmp_path):
+    log, metrics = transfer(FGVC, deit_checkpoint, str(tmp_path / 'fgvc'),
+                            ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                             'default_hooks.checkpoint.interval=1'],
+                            str(tmp_path / 'fgvc.json'))
+    assert 'accuracy/top1' in log
+    assert 0.0 <= metrics['accuracy/top1'] <= 100.0
+
+
+@pytest.mark.parametrize('config', [SEG, DET, FGVC], ids=['seg', 'det', 'fgvc'])
+def test_initialised_backbone_equals_checkpoint(deit_checkpoint, config, tmp_path):
+    """After init_weights every backbone tensor is the checkpoint's; the position embedding is
+    the checkpoint's resized to the downstream grid (mmpretrain's own resize)."""
+    from launch_utils import build_runner, load_config
+    from mmpretrain.models.utils import resize_pos_embed
+
+    cfg = load_config(config, {'pretrained': deit_checkpoint}, str(tmp_path), 'none')
+    runner = build_runner(cfg, ('train_dataloader', ), check_pretrained=True)
+    backbone = runner.model.backbone
+    runner.model.init_weights()
+    state = torch.load(deit_checkpoint, map_location='cpu', weights_only=True)['state_dict']
+    own = backbone.state_dict()
+    compared = 0
+    for key, value in own.items():
+        source = state.get('backbone.' + key)
+        if source is None:
+            continue
+        if key == 'pos_embed' and source.shape != value.shape:
+            side = int(((source.shape[1] - 1))**0.5)
+            source = resize_pos_embed(source, (side, side), backbone.patch_resolution,
+                                      backbone.interpolate_mode, backbone.num_extra_tokens)
+        torch.testing.assert_close(value, source, rtol=0, atol=0, msg=key)
+        compared += 1
+    missing = [k for k in own if 'backbone.' + k not in state]
+    assert missing == []  # the tiny DeiT's backbone keys all come from the checkpoint
+    assert compared == len(own)
+
+
+def test_missing_checkpoint_is_one_line_error(digits_root, tmp_path):
+    work = tmp_path / 'seg'
+    out = run_tool(['tools/train.py', SEG, '--work-dir', str(work), '--cfg-options',
+                    'pretrained=/nonexistent/epoch_300.pth', *WORKERS])
+    assert out.returncode != 0
+    assert out.stderr.strip().splitlines()[-1] == (
+        'error: pretrained checkpoint not found: /nonexistent/epoch_300.pth '
+        '(model.backbone.init_cfg.checkpoint); train the pre-training config first or pass '
+        '--cfg-options pretrained=PATH')
+    assert not work.exists() or not list(work.rglob('*.pth'))
+
+
+def test_mismatched_backbone_keys_fail_before_training(deit_checkpoint, tmp_path):
+    """A checkpoint of another model (here: the tiny DeiT's head renamed as a backbone, and a
+    checkpoint without the `backbone.` prefix) fails before any iteration."""
+    state = torch.load(deit_checkpoint, map_location='cpu', weights_only=True)['state_dict']
+    foreign = {'backbone.' + k.replace('backbone.', 'trunk.'): v for k, v in state.items()}
+    no_prefix = {k.replace('backbone.', ''): v for k, v in state.items()}
+    cases = {'foreign.pth': ('does not fit VisionTransformer', 'of the backbone weights'),
+             'no_prefix.pth': ("has no weights under prefix 'backbone.'", 'top-level keys')}
+    torch.save({'state_dict': foreign}, tmp_path / 'foreign.pth')
+    torch.save({'state_dict': no_prefix}, tmp_path / 'no_prefix.pth')
+    for name, expected in cases.items():
+        work = tmp_path / f'work_{name}'
+        out = run_tool(['tools/train.py', FGVC, '--work-dir', str(work), '--cfg-options',
+                        f'pretrained={tmp_path / name}', *WORKERS])
+        assert out.returncode != 0
+        last = out.stderr.strip().splitlines()[-1]
+        assert last.startswith('error: ') and all(e in last for e in expected), last
+        assert 'Epoch(train)' not in out.stdout + out.stderr
+        assert not list(work.rglob('*.pth'))

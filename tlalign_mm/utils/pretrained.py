@@ -1,0 +1,119 @@
+"""One variable, ``pretrained``, chooses the checkpoint a downstream config starts from.
+
+Every transfer config names its pre-training checkpoint in a top-level ``pretrained`` and wires
+it into ``model.backbone.init_cfg`` (``type='Pretrained'``, ``prefix='backbone.'``). mmengine
+substitutes variables when the file is parsed, so ``--cfg-options pretrained=...`` alone would
+change the variable but not the init_cfg; :func:`use_pretrained` re-points it. Arms of a
+benchmark therefore share one downstream file and differ only in this value.
+
+mmengine loads a pretrained backbone with ``strict=False`` and only *warns* about missing keys,
+so a checkpoint of the wrong model trains a randomly initialised backbone without complaint.
+:func:`check_pretrained_backbone` refuses that before any weight is touched.
+"""
+import os.path as osp
+
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+
+BACKBONE_PREFIX = 'backbone.'
+# Share of the backbone's weights (by element count) that may be absent from the checkpoint:
+# heads of new outputs (e.g. Swin's per-stage norms for dense prediction) are legitimately new.
+MAX_MISSING_FRACTION = 0.1
+
+
+class PretrainedCheckpointError(ValueError):
+    """The pre-training checkpoint is missing or does not fit the backbone."""
+
+
+def use_pretrained(cfg, checkpoint):
+    """Point ``model.backbone.init_cfg`` at ``checkpoint`` (``None``: random initialisation)."""
+    if 'pretrained' not in cfg:
+        raise PretrainedCheckpointError(
+            'this config declares no top-level `pretrained` variable, so --cfg-options '
+            'pretrained=... has nothing to re-point; set model.backbone.init_cfg instead')
+    cfg.pretrained = checkpoint
+    backbone = cfg.model.backbone
+    if checkpoint is None:
+        backbone.init_cfg = None
+    else:
+        backbone.init_cfg = dict(type='Pretrained', checkpoint=checkpoint,
+                                 prefix=BACKBONE_PREFIX)
+
+
+def pretrained_init_cfg(cfg):
+    """The backbone's ``Pretrained`` init_cfg, or None when it starts from scratch."""
+    model = cfg.get('model') or {}
+    init_cfg = (model.get('backbone') or {}).get('init_cfg')
+    for item in init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]:
+        if isinstance(item, dict) and item.get('type') == 'Pretrained':
+            return item
+    return None
+
+
+def _is_local(path):
+    return '://' not in path
+
+
+def check_pretrained_exists(cfg):
+    """Fail in one line when the backbone's local pre-training checkpoint does not exist."""
+    init_cfg = pretrained_init_cfg(cfg)
+    if init_cfg is None:
+        return
+    path = init_cfg.get('checkpoint')
+    if not path or (_is_local(path) and not osp.isfile(path)):
+        raise PretrainedCheckpointError(
+            f'pretrained checkpoint not found: {path} (model.backbone.init_cfg.checkpoint); '
+            'train the pre-training config first or pass --cfg-options pretrained=PATH')
+
+
+def _checkpoint_state(path):
+    from mmengine.runner.checkpoint import CheckpointLoader
+    checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('state_dict'), dict):
+        return checkpoint['state_dict']
+    if not isinstance(checkpoint, dict):
+        raise PretrainedCheckpointError(f'{path} holds a {type(checkpoint).__name__}, '
+                                        'not a state dict')
+    return checkpoint
+
+
+def _sample(keys, n=5):
+    keys = sorted(keys)
+    more = f' (+{len(keys) - n} more)' if len(keys) > n else ''
+    return ', '.join(keys[:n]) + more
+
+
+def check_pretrained_backbone(model, cfg):
+    """Compare the checkpoint's ``backbone.*`` keys with the built backbone, before init.
+
+    Raises :class:`PretrainedCheckpointError` when the checkpoint has no weights under the
+    prefix or leaves more than ``MAX_MISSING_FRACTION`` of the backbone uninitialised; logs the
+    missing and unexpected keys otherwise. Shape differences that mmpretrain resizes on load
+    (position embeddings, relative position tables) are fine and left to it.
+    """
+    init_cfg = pretrained_init_cfg(cfg)
+    if init_cfg is None or not _is_local(init_cfg.get('checkpoint', '')):
+        return
+    path, prefix = init_cfg['checkpoint'], init_cfg.get('prefix') or ''
+    state = _checkpoint_state(path)
+    loaded = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    if not loaded:
+        tops = sorted({k.split('.', 1)[0] + '.' for k in state})
+        raise PretrainedCheckpointError(
+            f'{path} has no weights under prefix {prefix!r} (its top-level keys: '
+            f'{_sample(tops)}); is it an mmpretrain classifier checkpoint?')
+    model = model.module if is_model_wrapper(model) else model
+    own = model.backbone.state_dict()
+    missing = [k for k in own if k not in loaded]
+    unexpected = [k for k in loaded if k not in own]
+    total = sum(v.numel() for v in own.values())
+    missing_numel = sum(own[k].numel() for k in missing)
+    if missing_numel > MAX_MISSING_FRACTION * total:
+        raise PretrainedCheckpointError(
+            f'{path} does not fit {type(model.backbone).__name__}: '
+            f'{missing_numel / total:.0%} of the backbone weights have no key in it '
+            f'(missing: {_sample(missing)}; unexpected: {_sample(unexpected)}); '
+            'check the arch and that the checkpoint was trained with this backbone')
+    print_log(f'pretrained backbone from {path}: {len(own) - len(missing)}/{len(own)} tensors; '
+              f'missing: {_sample(missing) or "none"}; unexpected: '
+              f'{_sample(unexpected) or "none"}', logger='current')
