@@ -1,4 +1,4 @@
-# DeiT-S full fine-tuning on CIFAR-100 (upsampled to 224 px), 100 classes, 224 px, 8 GPUs x 96.
+# DeiT-S full fine-tuning on CIFAR-100 upsampled to 224 px, 100 classes, 8 GPUs x 96.
 #   bash tools/dist_train.sh configs/fgvc/deit-small_finetune_cifar100-224.py 8
 # Checkpoint: `pretrained` below, by default the CutMix-baseline pre-training's last epoch;
 # the TL-Align arm runs this same file with
