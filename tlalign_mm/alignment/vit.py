@@ -45,6 +45,9 @@ class ViTLabelTracer:
                     "mmpretrain's MultiheadAttention")
         self.source = None
         self.labels = None
+        # Set to a list to record (patch-token labels (B, N_patch, D), summary label (B, D)),
+        # detached, at the initial labels and after every block (the token-fluctuation tool).
+        self.history = None
         self._handles = []
 
     # ---- attach / detach -------------------------------------------------------------------
@@ -77,6 +80,7 @@ class ViTLabelTracer:
         extra = self.backbone.num_extra_tokens
         self.labels = self.source.initial_labels(module, grid_hw, extra).detach().float()
         self._grid_hw = grid_hw
+        self._record_history()
 
     def _kernel_for(self, q):
         if self.kernel == 'auto':
@@ -111,10 +115,16 @@ class ViTLabelTracer:
                     moved = attention_propagated_labels(q.detach(), k.detach(), self.labels,
                                                         scale)
                     self.labels = torch.lerp(self.labels, moved, 0.5)
+            self._record_history()
             return out
 
         traced_kernel._tlalign_stock = stock
         return traced_kernel
+
+    def _record_history(self):
+        if self.history is not None:
+            extra = self.backbone.num_extra_tokens
+            self.history.append((self.labels[:, extra:].detach(), self.summary_label().detach()))
 
     def summary_label(self):
         """(B, D) image-level label from the final token labels, pooled like the features."""

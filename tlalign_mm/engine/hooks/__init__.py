@@ -1,4 +1,6 @@
 from .dataset_sanity_hook import DatasetSanityHook
 from .tl_align_hook import TLAlignConfigError, TLAlignHook
+from .transmix_hook import TransMixConfigError, TransMixHook
 
-__all__ = ['DatasetSanityHook', 'TLAlignHook', 'TLAlignConfigError']
+__all__ = ['DatasetSanityHook', 'TLAlignHook', 'TLAlignConfigError', 'TransMixHook',
+           'TransMixConfigError']

@@ -10,21 +10,15 @@ backbone untouched.
 """
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
 from ...alignment import MixRecordSource, build_tracer
 from ...augments import MixRecord
-from ...models.data_preprocessors import MixRecordingDataPreprocessor
+from .mix_setup import check_mix_recording, unwrap_model
 
 
 class TLAlignConfigError(ValueError):
     """The model is not set up so that TL-Align can see the mix."""
-
-
-def _aligned_augment_types():
-    from ...augments import AlignedCutMix, AlignedMixup, AlignedTokenCutMix
-    return (AlignedCutMix, AlignedMixup, AlignedTokenCutMix)
 
 
 @HOOKS.register_module()
@@ -48,20 +42,8 @@ class TLAlignHook(Hook):
         self._source = None
 
     def before_train(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        preprocessor = model.data_preprocessor
-        if not isinstance(preprocessor, MixRecordingDataPreprocessor):
-            raise TLAlignConfigError(
-                'TLAlignHook needs data_preprocessor type MixRecordingDataPreprocessor, got '
-                f'{type(preprocessor).__name__}')
-        if preprocessor.batch_augments is None:
-            raise TLAlignConfigError('TLAlignHook needs batch augments (model.train_cfg.augments)')
-        stock = [type(a).__name__ for a in preprocessor.batch_augments.augments
-                 if a is not None and not isinstance(a, _aligned_augment_types())]
-        if stock:
-            raise TLAlignConfigError(
-                f'batch augments {stock} record no mix; use AlignedTokenCutMix, AlignedCutMix '
-                'or AlignedMixup with TLAlignHook')
+        model = unwrap_model(runner)
+        check_mix_recording(model, 'TLAlignHook', TLAlignConfigError)
         self.model = model
         self.tracer = build_tracer(model.backbone, kernel=self.kernel)
 
