@@ -168,6 +168,8 @@ def test_model_builds_and_classifies(arch, mode, tag, roots, tmp_path):
     assert 'augments' not in (cfg.model.get('train_cfg') or {}), 'no batch mixing downstream'
 
     model = build(cfg)
+    # Before any train()/eval() call: SwinTransformer freezes only inside train(mode).
+    frozen_at_build = not any(p.requires_grad for p in model.backbone.parameters())
     assert type(model.backbone) is backbone_cls
     assert model.backbone.arch_settings == backbone_cls.arch_zoo[arch_name]
     assert model.head.num_classes == num_classes == cfg.data_preprocessor.num_classes
@@ -183,7 +185,6 @@ def test_model_builds_and_classifies(arch, mode, tag, roots, tmp_path):
     assert logits.shape == (1, num_classes) and torch.isfinite(logits).all()
 
     # Which parameters train: mmpretrain's frozen_stages for linear probing, all for fine-tuning.
-    frozen_at_build = not any(p.requires_grad for p in model.backbone.parameters())
     model.train()
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     if mode == 'linear':
