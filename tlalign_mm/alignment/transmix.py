@@ -1,4 +1,4 @@
-"""TransMix's target (Chen et al., CVPR 2022), kept as plain tensor math so it can be checked by hand.
+"""TransMix's target (Chen et al., CVPR 2022) as plain tensor math, so it can be checked by hand.
 
 TransMix is the output-side peer of TL-Align (spec: TL-ALIGN.md, "TransMix"): no propagation
 through depth, only the last block's class-token attention to the patch tokens, averaged over
