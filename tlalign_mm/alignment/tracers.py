@@ -10,8 +10,10 @@ class UnsupportedBackboneError(ValueError):
 
 
 def _tracer_types():
-    from mmpretrain.models.backbones import VisionTransformer
-    return {VisionTransformer: ViTLabelTracer}
+    from mmpretrain.models.backbones import SwinTransformer, VisionTransformer
+
+    from .swin import SwinLabelTracer
+    return {VisionTransformer: ViTLabelTracer, SwinTransformer: SwinLabelTracer}
 
 
 def build_tracer(backbone, kernel='auto'):

@@ -1,0 +1,223 @@
+"""Label tracing through a stock mmpretrain ``SwinTransformer`` (spec: TL-ALIGN.md, "Swin").
+
+Nothing of the backbone is re-implemented and no second attention is computed. The stock
+``WindowMSA`` already materialises its post-softmax window attention (relative position bias and
+shift mask included, before attention dropout) through its own ``nn.Softmax`` module, so the
+tracer reads that very tensor with a forward hook and moves the labels one block forward from it.
+Four kinds of hooks are attached while tracing and removed by :meth:`SwinLabelTracer.detach`:
+
+- ``patch_embed`` (forward hook): the patch grid the backbone computed → initial labels;
+- each block's ``attn.w_msa`` (forward pre-hook): whether this call got a shift mask — the stock
+  code drops the shift (and the mask) when a map is exactly one window wide, so the presence of
+  the mask *is* the shift actually applied;
+- each ``attn.w_msa.softmax`` (forward hook): the window attention → label propagation;
+- each stage's ``downsample`` (forward hook): patch merging of the labels.
+
+Kernels: all of ``vit.KERNELS`` are accepted so one hook config serves every backbone; for Swin
+they are the same thing, since the stock window attention is always explicit.
+"""
+import torch
+import torch.nn.functional as F
+
+from .tracers import UnsupportedBackboneError
+from .vit import KERNELS
+
+
+def _pad_to_windows(grid, window_size, shift, *maps):
+    """Pad (bottom/right) and roll ``maps`` (each (B, H, W, C)) exactly like ShiftWindowMSA."""
+    from mmpretrain.models.utils.attention import ShiftWindowMSA
+    height, width = grid
+    pad_r = (window_size - width % window_size) % window_size
+    pad_b = (window_size - height % window_size) % window_size
+    out = []
+    for x in maps:
+        x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))
+        if shift > 0:
+            x = torch.roll(x, shifts=(-shift, -shift), dims=(1, 2))
+        out.append(ShiftWindowMSA.window_partition(x, window_size))
+    return out, (height + pad_b, width + pad_r)
+
+
+def window_propagate(labels, grid, attention, window_size, shift):
+    """``y ← ½(Ā_w y + y)`` on one stage grid, through the block's own windows.
+
+    Args:
+        labels: (B, H*W, D) token labels, row-major over ``grid``.
+        grid: (H, W) of the stage.
+        attention: (B*nW, N, N) head-averaged window attention, windows in the stock order.
+        window_size, shift: the block's window side and the shift it actually applied.
+
+    Padding tokens carry no label: each row of the head-averaged attention (the one the
+    features used, padding keys included) is renormalised over the real tokens of its window, so
+    every real token's label stays a distribution (and the scalar form exact).
+    """
+    from mmpretrain.models.utils.attention import ShiftWindowMSA
+    batch, tokens, width = labels.shape
+    valid = labels.new_ones(1, *grid, 1)
+    (windows, valid_w), (hp, wp) = _pad_to_windows(grid, window_size, shift,
+                                                   labels.reshape(batch, *grid, width), valid)
+    area = window_size * window_size
+    num_windows = (hp // window_size) * (wp // window_size)
+    if attention.shape != (batch * num_windows, area, area):
+        raise RuntimeError(
+            f'window attention of shape {tuple(attention.shape)} does not fit the label grid '
+            f'{grid[0]}x{grid[1]} (batch {batch}, window {window_size}): the backbone '
+            'moved tokens in a way the tracer does not know')
+    windows = windows.reshape(batch * num_windows, area, width)
+    attention = attention.to(labels.dtype)
+    if (hp, wp) != tuple(grid):
+        keep = valid_w.reshape(1, num_windows, 1, area)
+        attention = attention.view(batch, num_windows, area, area) * keep
+        # A row of a padding query may have no real key left; it is cropped below anyway.
+        attention = attention / attention.sum(-1, keepdim=True).clamp_min(1e-30)
+        attention = attention.view(batch * num_windows, area, area)
+    moved = torch.bmm(attention, windows).view(-1, window_size, window_size, width)
+    moved = ShiftWindowMSA.window_reverse(moved, hp, wp, window_size)
+    if shift > 0:
+        moved = torch.roll(moved, shifts=(shift, shift), dims=(1, 2))
+    moved = moved[:, :grid[0], :grid[1]].reshape(batch, tokens, width)
+    return 0.5 * (moved + labels)
+
+
+def merge_labels(labels, grid, merging):
+    """Labels through mmcv ``PatchMerging``: each merged token gets the mean label of the real
+    (non-padding) tokens of its group, grouped by the module's own padding and sampler."""
+    batch, _, width = labels.shape
+    maps = labels.transpose(1, 2).reshape(batch, width, *grid)
+    valid = labels.new_ones(1, 1, *grid)
+    if merging.adaptive_padding is not None:
+        maps, valid = merging.adaptive_padding(maps), merging.adaptive_padding(valid)
+    count = merging.sampler(valid)                       # (1, k*k, L'): real tokens per group
+    group = count.size(1)
+    summed = merging.sampler(maps).view(batch, width, group, -1).sum(2)  # (B, D, L')
+    return (summed / count.sum(1, keepdim=True).clamp_min(1)).transpose(1, 2)
+
+
+class SwinLabelTracer:
+    """Traces token labels through ``backbone`` between :meth:`attach` and :meth:`detach`.
+
+    Set ``history`` to a list to also record ``(tokens, summary)`` — the (B, N_l, D) token labels
+    on the current stage grid and their (B, D) mean — once for the initial labels and once after
+    every block (the token-fluctuation analysis reads it).
+    """
+
+    def __init__(self, backbone, kernel='auto'):
+        if kernel not in KERNELS:
+            raise ValueError(f'kernel must be one of {KERNELS}, got {kernel!r}')
+        self.backbone = backbone
+        self.kernel = kernel
+        self.blocks = []
+        for s, stage in enumerate(backbone.stages):
+            for b, block in enumerate(stage.blocks):
+                attn = block.attn
+                if not (hasattr(attn, 'w_msa') and hasattr(attn, 'window_partition')
+                        and isinstance(getattr(attn.w_msa, 'softmax', None), torch.nn.Module)):
+                    raise UnsupportedBackboneError(
+                        f'stage {s} block {b} attention {type(attn).__name__} is not '
+                        "mmpretrain's ShiftWindowMSA over a WindowMSA with a softmax module; "
+                        'TL-Align cannot trace it')
+                self.blocks.append(attn)
+        self.history = None
+        self.source = None
+        self.labels = None
+        self._next_block = 0
+        self._handles = []
+
+    # ---- attach / detach -------------------------------------------------------------------
+    def attach(self, source):
+        """Trace the next forward pass(es) with initial labels from ``source``."""
+        self.detach()
+        self.source = source
+        self.labels = None
+        backbone = self.backbone
+        self._handles.append(backbone.patch_embed.register_forward_hook(self._on_patch_embed))
+        for index, attn in enumerate(self.blocks):
+            self._handles.append(attn.w_msa.register_forward_pre_hook(
+                self._make_mask_probe(index), with_kwargs=True))
+            self._handles.append(attn.w_msa.softmax.register_forward_hook(
+                self._make_propagator(index, attn)))
+        blocks_before = 0
+        for stage in backbone.stages:
+            blocks_before += len(stage.blocks)
+            if stage.downsample is not None:
+                self._handles.append(stage.downsample.register_forward_hook(
+                    self._make_merger(blocks_before)))
+
+    def detach(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        self.source = None
+        self._shifted = None
+
+    # ---- tracing ---------------------------------------------------------------------------
+    def _record(self):
+        if self.history is not None:
+            self.history.append((self.labels, self.labels.mean(dim=1)))
+
+    def _on_patch_embed(self, module, inputs, output):
+        self._grid = tuple(int(v) for v in output[1])
+        self.labels = self.source.initial_labels(module, self._grid, 0).detach().float()
+        # Blocks traced in this pass. A block run again (activation checkpointing recomputes it
+        # during backward) must not move the labels a second time.
+        self._next_block = 0
+        self._merged = None
+        self._shifted = None
+        self._record()
+
+    def _make_mask_probe(self, index):
+
+        def probe(module, args, kwargs):
+            if self.labels is None or index != self._next_block:
+                return
+            mask = args[1] if len(args) > 1 else kwargs.get('mask')
+            self._shifted = mask is not None
+
+        return probe
+
+    def _make_propagator(self, index, attn):
+
+        def propagate(module, inputs, probs):
+            if self.labels is None or index != self._next_block:
+                return
+            if self._shifted is None:
+                raise RuntimeError('window attention ran without passing through the '
+                                   'WindowMSA call the tracer watches')
+            shift = attn.shift_size if self._shifted else 0
+            with torch.no_grad(), torch.autocast(probs.device.type, enabled=False):
+                averaged = probs.detach().float().mean(dim=1)
+                self.labels = window_propagate(self.labels, self._grid, averaged,
+                                               attn.window_size, shift)
+            self._next_block += 1
+            self._shifted = None
+            self._record()
+
+        return propagate
+
+    def _make_merger(self, blocks_before):
+
+        def merge(module, inputs, output):
+            # Merge once, right after the last block of this stage.
+            if (self.labels is None or self._next_block != blocks_before
+                    or self._merged == blocks_before):
+                return
+            grid = tuple(int(v) for v in inputs[1])
+            if grid != self._grid:
+                raise RuntimeError(f'patch merging sees a {grid[0]}x{grid[1]} map but the '
+                                   f'labels are on {self._grid[0]}x{self._grid[1]}')
+            with torch.no_grad():
+                self.labels = merge_labels(self.labels, grid, module)
+            self._grid = tuple(int(v) for v in output[1])
+            self._merged = blocks_before
+
+        return merge
+
+    def summary_label(self):
+        """(B, D) image-level label: the mean of the final-stage token labels (Swin pools
+        globally)."""
+        if self.labels is None:
+            raise RuntimeError('no traced forward pass: the backbone did not run while attached')
+        if self._next_block != len(self.blocks):
+            raise RuntimeError(f'the traced pass reached {self._next_block} of '
+                               f'{len(self.blocks)} blocks; no final-stage labels')
+        return self.labels.mean(dim=1)
