@@ -10,7 +10,9 @@ restored.
 
 Three kernels give identical labels:
 - ``explicit``: materialise softmax(QKᵀ) once, use it for the features (with grad) *and* the
-  labels (detached) — no second QKᵀ. Best where fused attention is no faster (CPU).
+  labels (detached) — no second QKᵀ in forward; backward recomputes it instead of storing it
+  (:mod:`.recomputed_attention`), so memory stays that of fused attention. Best where fused
+  attention is no faster (CPU).
 - ``fused``: keep the stock fused SDPA for the features and recompute the head-averaged
   attention for the labels under ``no_grad``.
 - ``sdpa``: keep the stock kernel for the features and run one more fused attention with the
@@ -24,6 +26,7 @@ import torch.nn.functional as F
 
 from .propagation import (attention_propagated_labels, head_averaged_attention,
                           residual_propagate)
+from .recomputed_attention import recomputed_attention
 
 KERNELS = ('auto', 'explicit', 'fused', 'sdpa')
 
@@ -101,10 +104,13 @@ class ViTLabelTracer:
                     f'{self.labels.size(1)}; the backbone adds tokens the tracer does not know')
             scale = q.size(-1)**-0.5 if scale is None else scale
             kernel = self._kernel_for(q)
-            if kernel == 'explicit':
+            if kernel == 'explicit' and dropout_p == 0:
+                out, avg = recomputed_attention(q, k, v, scale)
+                self.labels = residual_propagate(self.labels, avg.float())
+            elif kernel == 'explicit':
                 probs = torch.matmul(q * scale, k.transpose(-2, -1)).softmax(dim=-1)
                 avg = probs.detach().float().mean(dim=1)
-                out = torch.matmul(F.dropout(probs, dropout_p) if dropout_p > 0 else probs, v)
+                out = torch.matmul(F.dropout(probs, dropout_p), v)
                 self.labels = residual_propagate(self.labels, avg)
             else:
                 out = stock(q, k, v, dropout_p=dropout_p, scale=scale, **kwargs)
