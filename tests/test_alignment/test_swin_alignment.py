@@ -26,6 +26,16 @@ SMALL = dict(embed_dims=32, depths=[2, 2, 2], num_heads=[2, 2, 4])
 TWO_STAGE = dict(embed_dims=32, depths=[2, 2], num_heads=[2, 4])
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """Small CPU kernels: one intra-op thread is about as fast on an idle machine and does not
+    spin against other jobs on a shared one (two OpenMP threads did, up to 50x slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # ---- the naive reference -------------------------------------------------------------------
 def effective_shift(attn, grid):
     """ShiftWindowMSA's rule: a map exactly one window wide is not shifted unless padded."""

@@ -1,16 +1,20 @@
 """TL-Align training overhead, measured side by side in one run.
 
 Runs full mmpretrain train steps (data preprocessor + batch augment, forward, loss, backward,
-AdamW update) of the same DeiT for three arms and prints the ratios to plain CutMix:
+AdamW update) of the same DeiT or Swin for three arms and prints the ratios to plain CutMix:
   cutmix          stock mmpretrain CutMix, area-ratio label (the baseline)
   tlalign-scalar  AlignedTokenCutMix + TLAlignHook, exact two-source scalar labels
   tlalign-kdim    AlignedTokenCutMix + TLAlignHook, K-dim labels (the authors' formulation)
+The token-CutMix box snaps to the backbone's patch grid (16 px DeiT, 4 px Swin) unless
+--patch-size says otherwise; for Swin that is the box grid only (its patch embedding stays 4 px),
+so --patch-size 32 measures boxes on the last stage's tokens.
 Step times are interleaved round by round (ABCABC...) and the median is reported, so drift of
 the machine hits every arm alike. Peak memory: CUDA peak allocation per arm in this process; on
 CPU each arm runs in a fresh child process and reports its resident-set high-water mark above
 the resident set it had before its first measured step (Linux clear_refs).
 
   python tools/analysis/tlalign_overhead.py --arch deit-small --img-size 224 --batch 32
+  python tools/analysis/tlalign_overhead.py --backbone swin --arch tiny --img-size 224 --batch 32
 """
 import argparse
 import json
@@ -24,6 +28,7 @@ from types import SimpleNamespace
 import torch
 
 ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
+DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4))
 MESSAGE_HUB = None
 
 
@@ -37,9 +42,12 @@ def message_hub():
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--arch', default='deit-small')
+    p.add_argument('--backbone', default='vit', choices=sorted(DEFAULTS),
+                   help='mmpretrain VisionTransformer (DeiT) or SwinTransformer')
+    p.add_argument('--arch', help='backbone arch (default deit-small / tiny)')
     p.add_argument('--img-size', type=int, default=224)
-    p.add_argument('--patch-size', type=int, default=16)
+    p.add_argument('--patch-size', type=int,
+                   help='ViT patch size (default 16); Swin: the token-CutMix box grid (default 4)')
     p.add_argument('--batch', type=int, default=32)
     p.add_argument('--num-classes', type=int, default=1000)
     p.add_argument('--rounds', type=int, default=5, help='interleaved timing rounds')
@@ -51,14 +59,36 @@ def parse_args(argv=None):
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', help='write the results as JSON here')
     p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for key, value in DEFAULTS[args.backbone].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
+
+
+def classifier_parts(args):
+    """Backbone, neck and head configs of the stock mmpretrain classifier being measured."""
+    from mmpretrain.models.backbones import SwinTransformer, VisionTransformer
+    loss = dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')
+    if args.backbone == 'swin':
+        # mmpretrain's swin_transformer/*_224 model: global pooling + linear head.
+        dims = SwinTransformer.arch_zoo[args.arch]['embed_dims'] * 8
+        return (dict(type='SwinTransformer', arch=args.arch, img_size=args.img_size,
+                     drop_path_rate=0.2),
+                dict(type='GlobalAveragePooling'),
+                dict(type='LinearClsHead', num_classes=args.num_classes, in_channels=dims,
+                     loss=loss))
+    return (dict(type='VisionTransformer', arch=args.arch, img_size=args.img_size,
+                 patch_size=args.patch_size, drop_path_rate=0.1),
+            None,
+            dict(type='VisionTransformerClsHead', num_classes=args.num_classes,
+                 in_channels=VisionTransformer.arch_zoo[args.arch]['embed_dims'], loss=loss))
 
 
 def build_arm(arm, args):
     """A stock ImageClassifier + optimizer for one arm, with the TL-Align hook where needed."""
     import tlalign_mm  # noqa: F401
     from mmengine.optim import build_optim_wrapper
-    from mmpretrain.models.backbones import VisionTransformer
     from mmpretrain.registry import MODELS
     from tlalign_mm.engine.hooks import TLAlignHook
 
@@ -66,14 +96,12 @@ def build_arm(arm, args):
     augment = (dict(type='AlignedTokenCutMix', alpha=1.0, patch_size=args.patch_size)
                if aligned else dict(type='CutMix', alpha=1.0))
     torch.manual_seed(0)
+    backbone, neck, head = classifier_parts(args)
     model = MODELS.build(dict(
         type='ImageClassifier',
-        backbone=dict(type='VisionTransformer', arch=args.arch, img_size=args.img_size,
-                      patch_size=args.patch_size, drop_path_rate=0.1),
-        neck=None,
-        head=dict(type='VisionTransformerClsHead', num_classes=args.num_classes,
-                  in_channels=VisionTransformer.arch_zoo[args.arch]['embed_dims'],
-                  loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')),
+        backbone=backbone,
+        neck=neck,
+        head=head,
         data_preprocessor=dict(
             type='MixRecordingDataPreprocessor' if aligned else 'ClsDataPreprocessor',
             num_classes=args.num_classes, mean=[123.675, 116.28, 103.53],
@@ -180,7 +208,8 @@ def main(argv=None):
         return memory_child(args.memory_child, args)
 
     torch.backends.cuda.matmul.allow_tf32 = True
-    print(f'TL-Align overhead: {args.arch} {args.img_size}px batch {args.batch} on '
+    print(f'TL-Align overhead: {args.backbone} {args.arch} {args.img_size}px batch {args.batch} '
+          f'(box grid {args.patch_size} px) on '
           f'{args.device} ({torch.get_num_threads()} threads), kernel={args.kernel}, '
           f'{args.rounds} rounds x {args.steps} steps', flush=True)
     states = {arm: build_arm(arm, args) for arm in args.arms}

@@ -1,0 +1,55 @@
+# UperNet on the ADE20K-format digits with the tiny Swin backbone: mmseg's Swin-UperNet recipe with
+# mmpretrain's SwinTransformer (hierarchical, so every stage feeds UperNet directly; no neck), so
+# any mmpretrain classifier checkpoint of that arch (configs/pretrain/swin/swin-digits_*) loads
+# into it. Set `pretrained` to a checkpoint to transfer (tools/train.py --cfg-options
+# pretrained=PATH).
+_base_ = [
+    'mmseg::_base_/models/upernet_swin.py',
+    'mmseg::_base_/default_runtime.py',
+    '../_base_/datasets/digits_ade20k.py',
+    '../_base_/models/swin_digits_arch.py',
+]
+custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
+
+pretrained = None  # path of an mmpretrain classifier checkpoint (prefix 'backbone.')
+norm_cfg = dict(type='BN', requires_grad=True)
+num_classes = 11
+model = dict(
+    data_preprocessor=dict(size=(64, 64)),
+    backbone=dict(
+        _delete_=True,
+        type='mmpretrain.SwinTransformer',
+        arch={{_base_.swin_digits_arch}},
+        img_size=64,
+        patch_size={{_base_.swin_digits_patch_size}},
+        window_size={{_base_.swin_digits_window_size}},
+        out_indices=(0, 1),
+        pad_small_map=True,
+        drop_path_rate=0.1),
+    decode_head=dict(in_channels={{_base_.swin_digits_channels}}, in_index=[0, 1], channels=64,
+                     num_classes=num_classes, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=32, in_index=0, channels=32, num_classes=num_classes,
+                        norm_cfg=norm_cfg),
+    test_cfg=dict(mode='whole'),
+)
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=6e-4, betas=(0.9, 0.999), weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys={
+        'absolute_pos_embed': dict(decay_mult=0.),
+        'relative_position_bias_table': dict(decay_mult=0.),
+        'norm': dict(decay_mult=0.)
+    }))
+max_iters = 400
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=40),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=40, end=max_iters, by_epoch=False),
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters))
+randomness = dict(seed=0)
