@@ -164,15 +164,17 @@ CASES = [
     ('tiny', 7, 224, {}),           # the real Swin-T: no padding; stage 4 is one window, unshifted
     (SMALL, 7, 200, {}),            # 50x50 -> pad 56; 25 -> 28; odd 25 and 13 merged with padding
     (SMALL, 5, 52, dict(pad_small_map=True)),  # 13 -> 15; 7 -> 10; 4 < window: padded AND shifted
+    (SMALL, 5, (44, 76), dict(pad_small_map=True)),  # not square: 11x19 -> 6x10 -> 3x5
 ]
 
 
 @pytest.mark.parametrize('arch,window,size,kwargs', CASES)
 def test_align_labels_matches_naive_reference(arch, window, size, kwargs):
     swin = make_swin(arch, window, **kwargs)
-    images = torch.randn(1 if arch == 'tiny' else 2, 3, size, size)
+    height, width = size if isinstance(size, tuple) else (size, size)
+    images = torch.randn(1 if arch == 'tiny' else 2, 3, height, width)
     grid = grid_of(swin, images)
-    assert grid == (size // 4, ) * 2
+    assert grid == (height // 4, width // 4)
     labels = dirichlet_labels(images.size(0), grid[0] * grid[1])
     expected = reference_swin_labels(swin, images, labels)
     got = align_labels(swin, images, labels)

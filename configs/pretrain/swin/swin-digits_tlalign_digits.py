@@ -3,6 +3,7 @@
 _base_ = ['./swin-digits_cutmix_digits.py']
 
 data_preprocessor = dict(type='MixRecordingDataPreprocessor')
-model = dict(
-    train_cfg=dict(augments=[dict(type='AlignedTokenCutMix', alpha=1.0, patch_size={{_base_.swin_digits_patch_size}})]))
+model = dict(train_cfg=dict(augments=[
+    dict(type='AlignedTokenCutMix', alpha=1.0, patch_size={{_base_.swin_digits_patch_size}})
+]))
 custom_hooks = [dict(type='TLAlignHook', label_mode='scalar')]
