@@ -1,12 +1,14 @@
 # The embedded demo: digits data that ships with scikit-learn (made on first run), the tiny DeiT,
-# CutMix baseline vs TL-Align, transferred to classification / segmentation / detection /
-# fine-grained. Sized for about ten minutes on two CPU cores.
+# CutMix baseline vs TL-Align vs TransMix, transferred to classification / segmentation /
+# detection / fine-grained. Sized for about ten minutes on two CPU cores.
 #   python tools/benchmark.py configs/benchmarks/demo.py
 arms = dict(
     cutmix=dict(pretrain='configs/pretrain/deit/deit-digits_cutmix_digits.py',
                 label='CutMix'),
     tlalign=dict(pretrain='configs/pretrain/deit/deit-digits_tlalign_digits.py',
                  label='TL-Align'),
+    transmix=dict(pretrain='configs/pretrain/deit/deit-digits_transmix_digits.py',
+                  label='TransMix'),
 )
 tasks = dict(
     classification=dict(type='pretrain', metric='accuracy/top1', label='Digits cls'),
@@ -26,6 +28,6 @@ cfg_options = dict(
     [f'{d}.persistent_workers=False' for d in _loaders],
     segmentation=['train_cfg.max_iters=200', 'train_cfg.val_interval=200',
                   'default_hooks.checkpoint.interval=200'],
-    detection=['train_cfg.max_epochs=3', 'train_cfg.val_interval=3',
-               'default_hooks.checkpoint.interval=3'],
+    detection=['train_cfg.max_epochs=8', 'train_cfg.val_interval=8',
+               'default_hooks.checkpoint.interval=8'],
 )

@@ -25,7 +25,7 @@ class TLAlignConfigError(ValueError):
 class TLAlignHook(Hook):
     """Args:
         label_mode (str): ``'scalar'`` (exact two-source form, cheapest) or ``'kdim'``.
-        kernel (str): how attention is formed while tracing: ``'auto'`` (``'explicit'`` on
+        kernel (str): how attention is formed while tracing: ``'auto'`` (``'fused'`` on
             CPU, ``'sdpa'`` on GPU), ``'explicit'``, ``'fused'`` or ``'sdpa'``; see
             :mod:`tlalign_mm.alignment.vit`.
     """
