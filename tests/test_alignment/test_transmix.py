@@ -138,7 +138,7 @@ def test_hook_rewrites_cutmix_labels_and_keeps_mixup(digits_root, tmp_path):
         if not is_cut:  # Mixup: the label stays bit for bit
             seen['mixup'] += 1
             assert torch.equal(written, stock)
-            assert float(hook._shifts[-1]) == 0.0
+            assert float(hook._stats[-1]) == 0.0
             return
         seen['cut'] += 1
         row = expected_class_row(model.backbone.layers[-1], block_input['x'])  # (B, 16)
@@ -150,7 +150,7 @@ def test_hook_rewrites_cutmix_labels_and_keeps_mixup(digits_root, tmp_path):
         # A real re-weighting happened: some label moved off the area ratio.
         shift = (lam - record.lam.double()).abs()
         assert shift.max() > 1e-3
-        assert float(hook._shifts[-1]) == pytest.approx(float(shift.mean()), abs=1e-6)
+        assert float(hook._stats[-1]) == pytest.approx(float(shift.mean()), abs=1e-6)
         assert attached_anything(model)
 
     hook._on_preprocessed = spy_preprocessed

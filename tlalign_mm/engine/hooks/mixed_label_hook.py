@@ -1,0 +1,93 @@
+"""The per-iteration life cycle shared by the hooks that rewrite a mixed batch's label.
+
+TL-Align and TransMix both watch one training forward pass: the data preprocessor's output tells
+them the batch's mix record, the backbone's output is the moment to write the new label (before
+the head computes its loss). Forward hooks on those two modules exist only inside a training
+iteration, so validation and inference run the stock model untouched.
+"""
+import torch
+from mmengine.hooks import Hook
+
+from ...augments import MixRecord
+
+
+class MixedLabelHook(Hook):
+    """Base class. Subclasses implement :meth:`_start` (a mixed batch is about to go through the
+    backbone), :meth:`_finish` (the backbone is done: return the (B, K) new labels and a (B,)
+    per-sample statistic to log) and :meth:`_release` (drop whatever was attached)."""
+    priority = 'NORMAL'
+    log_key = None  # message-hub key of the logged mean statistic
+
+    def __init__(self):
+        self.model = None
+        self._handles = []
+        self._stats = []
+        self._samples = None  # data samples of the watched batch, set by the preprocessor hook
+        self._record = None
+
+    # ---- subclass interface ----------------------------------------------------------------
+    def _start(self, record):
+        raise NotImplementedError
+
+    def _finish(self, record):
+        raise NotImplementedError
+
+    def _release(self):
+        raise NotImplementedError
+
+    # ---- mmengine hook points --------------------------------------------------------------
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self._detach()
+        self._handles = [
+            self.model.data_preprocessor.register_forward_hook(self._on_preprocessed),
+            self.model.backbone.register_forward_hook(self._on_backbone_done),
+        ]
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self._detach()
+        if self._stats:
+            # One host sync per iteration, after the step (the logger syncs there anyway).
+            runner.message_hub.update_scalar(self.log_key,
+                                             float(torch.stack(self._stats).mean()))
+            self._stats = []
+
+    def before_val(self, runner):
+        self._detach()
+
+    def before_test(self, runner):
+        self._detach()
+
+    def after_train(self, runner):
+        self._detach()
+
+    # ---- the watched forward pass ----------------------------------------------------------
+    def _detach(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        self._end_batch()
+
+    def _end_batch(self):
+        if self.model is not None:
+            self._release()
+        self._samples = None
+        self._record = None
+
+    def _on_preprocessed(self, module, args, output):
+        samples = output.get('data_samples')
+        self._end_batch()
+        record = MixRecord.from_data_samples(samples)
+        if record is not None:
+            self._samples, self._record = samples, record
+            self._start(record)
+
+    def _on_backbone_done(self, module, args, output):
+        if self._samples is None:
+            return
+        scores, stat = self._finish(self._record)
+        # Direct field write: set_gt_score re-validates every sample, which costs more host
+        # time than the label work itself on a fast GPU.
+        for sample, score in zip(self._samples, scores.detach().unbind(0)):
+            sample.set_field(score, 'gt_score', dtype=torch.Tensor)
+        self._stats.append(stat.abs().mean().detach())
+        self._end_batch()
