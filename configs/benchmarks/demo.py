@@ -26,8 +26,8 @@ cfg_options = dict(
     # Two cores: loading in the main process is faster than worker processes here.
     all=[f'{d}.num_workers=0' for d in _loaders] +
     [f'{d}.persistent_workers=False' for d in _loaders],
-    segmentation=['train_cfg.max_iters=200', 'train_cfg.val_interval=200',
-                  'default_hooks.checkpoint.interval=200'],
-    detection=['train_cfg.max_epochs=8', 'train_cfg.val_interval=8',
-               'default_hooks.checkpoint.interval=8'],
+    segmentation=['train_cfg.max_iters=150', 'train_cfg.val_interval=150',
+                  'default_hooks.checkpoint.interval=150', 'param_scheduler.1.end=150'],
+    detection=['train_cfg.max_epochs=4', 'train_cfg.val_interval=4',
+               'default_hooks.checkpoint.interval=4'],
 )

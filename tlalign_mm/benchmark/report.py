@@ -24,9 +24,15 @@ def summarise(values):
     return mean, std
 
 
+def _number(value):
+    # Percent metrics (accuracy, mIoU) read well with two decimals; COCO's AP lives in [0, 1],
+    # where two decimals would print a learning model as 0.00.
+    return f'{value:.2f}' if value == 0 or abs(value) >= 1 else f'{value:.3f}'
+
+
 def fmt(values):
     mean, std = summarise(values)
-    return f'{mean:.2f} ± {std:.2f}' if len(values) > 1 else f'{mean:.2f}'
+    return f'{_number(mean)} ± {_number(std)}' if len(values) > 1 else _number(mean)
 
 
 def write_reports(spec, table, out_dir):
@@ -69,7 +75,7 @@ def plot(spec, table, path):
         means, stds = zip(*(summarise(table[arm.name][task.name]) for arm in spec.arms))
         bars = ax.bar([arm.label for arm in spec.arms], means, yerr=stds, capsize=4,
                       color=[f'C{i}' for i in range(len(spec.arms))])
-        ax.bar_label(bars, fmt='%.2f', fontsize=8)
+        ax.bar_label(bars, fmt='%.3g', fontsize=8)
         ax.set_title(task.label, fontsize=10)
         ax.set_ylabel(task.metric, fontsize=8)
         ax.tick_params(axis='x', labelsize=8, rotation=15)
