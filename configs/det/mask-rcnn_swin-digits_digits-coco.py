@@ -6,6 +6,7 @@
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     'mmdet::_base_/default_runtime.py',
+    '../_base_/schedules/digits_det_cosine.py',
     '../_base_/datasets/digits_coco.py',
     '../_base_/models/swin_digits_arch.py',
 ]
@@ -44,15 +45,6 @@ optim_wrapper = dict(
         'norm': dict(decay_mult=0.)
     }),
     clip_grad=dict(max_norm=10.0))
-max_epochs = 4
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, eta_min=1e-5),
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=max_epochs))
-randomness = dict(seed=0)
+    checkpoint=dict(type='CheckpointHook', interval={{_base_.max_epochs}}))

@@ -6,6 +6,7 @@
 _base_ = [
     'mmseg::_base_/models/upernet_swin.py',
     'mmseg::_base_/default_runtime.py',
+    '../_base_/schedules/digits_seg_poly.py',
     '../_base_/datasets/digits_ade20k.py',
     '../_base_/models/swin_digits_arch.py',
 ]
@@ -41,15 +42,3 @@ optim_wrapper = dict(
         'relative_position_bias_table': dict(decay_mult=0.),
         'norm': dict(decay_mult=0.)
     }))
-max_iters = 400
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=40),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=40, end=max_iters, by_epoch=False),
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters))
-randomness = dict(seed=0)
