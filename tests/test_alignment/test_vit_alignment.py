@@ -49,7 +49,7 @@ def test_align_labels_matches_naive_reference(arch, built, size, patch, kwargs):
         (2, grid_h * grid_w))
     cls_label = torch.distributions.Dirichlet(torch.ones(classes)).sample((2, ))
     expected = reference_vit_labels(vit, images, patch_labels, cls_label)
-    for kernel in ('explicit', 'fused', 'sdpa'):
+    for kernel in ('explicit', 'fused', 'riding', 'sdpa'):
         got = align_labels(vit, images, patch_labels, cls_label, kernel=kernel)
         assert got.shape == (2, classes)
         torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
@@ -156,8 +156,9 @@ def test_tracing_leaves_features_and_gradients_unchanged_and_label_has_no_grad()
         assert torch.equal(loss, base_loss)
         assert all(torch.equal(g, b) for g, b in zip(grads, base_grads))
         assert not label.requires_grad and label.grad_fn is None
-    # explicit: softmax(QKᵀ)V by hand differs from the stock kernel by float rounding only.
-    for kernel in ('explicit', ):
+    # explicit: softmax(QKᵀ)V by hand; riding: the flash forward over padded heads (the
+    # backward is the stock one). Both differ from the stock kernel by float rounding only.
+    for kernel in ('explicit', 'riding'):
         loss, grads, label = loss_and_grads(True, kernel)
         torch.testing.assert_close(loss, base_loss, atol=0, rtol=1e-5)
         flat, base_flat = torch.cat([g.flatten() for g in grads]), torch.cat(

@@ -8,7 +8,7 @@ that mmpretrain itself switches between implementations. During a traced forward
 points to a kernel that also moves the labels one block forward; outside it the stock kernel is
 restored.
 
-Three kernels give identical labels:
+Four kernels give identical labels:
 - ``explicit``: materialise softmax(QKᵀ) once, use it for the features (with grad) *and* the
   labels (detached) — no second QKᵀ in forward; backward recomputes it instead of storing it
   (:mod:`.recomputed_attention`), so memory stays that of fused attention. Best where fused
@@ -17,20 +17,26 @@ Three kernels give identical labels:
   attention for the labels under ``no_grad``.
 - ``sdpa``: keep the stock kernel for the features and run one more fused attention with the
   labels as the value (``Ā·y`` without ever materialising Ā), in fp32.
-``auto`` picks ``fused`` on CPU and ``sdpa`` on GPU: on CPU the stock flash kernel's backward
-beats any explicit-attention backward, so recomputing softmax(QKᵀ) for the labels alone is the
-cheapest exact path there (per DeiT-S layer at batch 32: +85 ms vs +160 ms for ``explicit``). (Labels riding as extra value channels
-of the stock call was measured too and dropped: it saved no time on an H100 and raised peak
-memory by 9-12%, by 2.5x with K-dim labels.)
+- ``riding`` (CPU, fp32): the CPU flash kernel's forward takes the labels as extra value channels
+  and returns features and ``Ā·y`` from one pass; its backward is the stock one on the unpadded
+  tensors (:mod:`.label_riding_attention`); features and gradients match the stock kernel's up
+  to float rounding.
+``auto`` picks ``riding`` on CPU (``fused`` where riding cannot be exact: autocast, attention
+dropout, or labels wider than 16 channels such as 1000-class K-dim labels) and ``sdpa`` on GPU.
+Per DeiT-S layer at batch 32 on a 2-core CPU, over a ~70 ms stock attention fwd+bwd: riding
++6 ms, fused +19 ms, explicit +50 ms (the stock flash backward beats an explicit one there).
+(Riding through ``F.scaled_dot_product_attention`` itself was measured on an H100 and dropped:
+its autograd saves the padded copies, +9-12% peak memory, and it saved no time there.)
 """
 import torch
 import torch.nn.functional as F
 
 from .propagation import (attention_propagated_labels, head_averaged_attention,
                           residual_propagate)
+from .label_riding_attention import label_riding_attention, label_riding_available
 from .recomputed_attention import recomputed_attention
 
-KERNELS = ('auto', 'explicit', 'fused', 'sdpa')
+KERNELS = ('auto', 'explicit', 'fused', 'riding', 'sdpa')
 
 
 class ViTLabelTracer:
@@ -87,9 +93,16 @@ class ViTLabelTracer:
         self._grid_hw = grid_hw
         self._record_history()
 
-    def _kernel_for(self, q):
+    def _kernel_for(self, q, dropout_p):
         if self.kernel == 'auto':
-            return 'sdpa' if q.is_cuda else 'fused'
+            if q.is_cuda:
+                return 'sdpa'
+            return 'riding' if label_riding_available(q, self.labels, dropout_p) else 'fused'
+        if self.kernel == 'riding' and not label_riding_available(
+                q, self.labels, dropout_p, max_label_width=self.labels.size(-1)):
+            raise RuntimeError(
+                "kernel 'riding' needs fp32 CPU attention without attention dropout (got "
+                f'{q.dtype} on {q.device.type}, dropout {dropout_p}); use kernel=\'auto\'')
         return self.kernel
 
     def _make_kernel(self, stock):
@@ -105,8 +118,11 @@ class ViTLabelTracer:
                     f'attention sees {q.size(-2)} tokens but the label map has '
                     f'{self.labels.size(1)}; the backbone adds tokens the tracer does not know')
             scale = q.size(-1)**-0.5 if scale is None else scale
-            kernel = self._kernel_for(q)
-            if kernel == 'explicit' and dropout_p == 0:
+            kernel = self._kernel_for(q, dropout_p)
+            if kernel == 'riding':
+                out, moved = label_riding_attention(q, k, v, self.labels, scale)
+                self.labels = torch.lerp(self.labels, moved, 0.5)
+            elif kernel == 'explicit' and dropout_p == 0:
                 out, avg = recomputed_attention(q, k, v, scale)
                 self.labels = residual_propagate(self.labels, avg.float())
             elif kernel == 'explicit':

@@ -10,8 +10,9 @@ The token-CutMix box snaps to the backbone's patch grid (16 px DeiT, 4 px Swin) 
 so --patch-size 32 measures boxes on the last stage's tokens.
 Step times are interleaved round by round (ABCABC...) and the median is reported, so drift of
 the machine hits every arm alike. Peak memory: CUDA peak allocation per arm in this process; on
-CPU each arm runs in a fresh child process and reports its resident-set high-water mark above
-the resident set it had before its first measured step (Linux clear_refs).
+CPU each arm runs in a fresh child process (glibc mmap threshold fixed at 64 KiB, so freed
+tensors leave the resident set) and reports its resident-set high-water mark over two steps after
+a warm one, and that mark above the resident set it had before them (Linux clear_refs).
 
   python tools/analysis/tlalign_overhead.py --arch deit-small --img-size 224 --batch 32
   python tools/analysis/tlalign_overhead.py --backbone swin --arch tiny --img-size 224 --batch 32
@@ -26,6 +27,8 @@ import time
 from types import SimpleNamespace
 
 import torch
+
+from tlalign_mm.alignment.vit import KERNELS  # noqa: E402
 
 ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
 DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4))
@@ -53,7 +56,7 @@ def parse_args(argv=None):
     p.add_argument('--rounds', type=int, default=5, help='interleaved timing rounds')
     p.add_argument('--steps', type=int, default=3, help='timed steps per arm and round')
     p.add_argument('--warmup', type=int, default=2)
-    p.add_argument('--kernel', default='auto', choices=['auto', 'explicit', 'fused', 'sdpa'])
+    p.add_argument('--kernel', default='auto', choices=list(KERNELS))
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
@@ -184,8 +187,13 @@ def memory_child(arm, args):
 
 
 def cpu_memory(arm, argv):
+    # glibc raises its mmap threshold as large blocks are freed, after which freed tensors stay
+    # in the heap and the resident set keeps whatever the allocation order fragmented. A fixed
+    # threshold gives every tensor above 64 KiB its own mapping, returned when it is freed, so
+    # the resident high-water mark is the memory the step holds, not the allocator's history.
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')
     out = subprocess.run([sys.executable, __file__, *argv, '--_memory-child', arm],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

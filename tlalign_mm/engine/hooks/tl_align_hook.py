@@ -23,8 +23,8 @@ class TLAlignConfigError(ValueError):
 class TLAlignHook(MixedLabelHook):
     """Args:
         label_mode (str): ``'scalar'`` (exact two-source form, cheapest) or ``'kdim'``.
-        kernel (str): how attention is formed while tracing: ``'auto'`` (``'fused'`` on
-            CPU, ``'sdpa'`` on GPU), ``'explicit'``, ``'fused'`` or ``'sdpa'``; see
+        kernel (str): how attention is formed while tracing: ``'auto'`` (``'riding'`` on
+            CPU, ``'sdpa'`` on GPU), ``'explicit'``, ``'fused'``, ``'riding'`` or ``'sdpa'``; see
             :mod:`tlalign_mm.alignment.vit`.
 
     Logs ``train/align_gap``, the mean |aligned λ − area λ| of each iteration.
