@@ -9,7 +9,8 @@ The token-CutMix box snaps to the backbone's patch grid (16 px DeiT, 4 px Swin) 
 --patch-size says otherwise; for Swin that is the box grid only (its patch embedding stays 4 px),
 so --patch-size 32 measures boxes on the last stage's tokens.
 Step times are interleaved round by round (ABCABC...) and the median is reported, so drift of
-the machine hits every arm alike. Peak memory: CUDA peak allocation per arm in this process; on
+the machine hits every arm alike; on CPU the timing process keeps freed memory in glibc's heap
+(see STEADY_MALLOC). Peak memory: CUDA peak allocation per arm in this process; on
 CPU each arm runs in a fresh child process (glibc mmap threshold fixed at 64 KiB, so freed
 tensors leave the resident set) and reports its resident-set high-water mark over two steps after
 a warm one, and that mark above the resident set it had before them (Linux clear_refs).
@@ -33,6 +34,12 @@ from tlalign_mm.alignment.vit import KERNELS  # noqa: E402
 ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
 DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4))
 MESSAGE_HUB = None
+
+# glibc's default allocator hands large freed blocks back to the OS and faults fresh pages in on
+# the next step, so on CPU a step's time depends on the allocation history of whichever arm ran
+# before it (round-to-round spread of ±10% on Swin-T; ~25% of the step is page faults). Keeping
+# freed memory in the heap, as the CUDA caching allocator does on GPU, measures the arms' compute.
+STEADY_MALLOC = dict(MALLOC_MMAP_THRESHOLD_='33554432', MALLOC_TRIM_THRESHOLD_='68719476736')
 
 
 def message_hub():
@@ -61,6 +68,8 @@ def parse_args(argv=None):
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', help='write the results as JSON here')
+    p.add_argument('--system-malloc', action='store_true',
+                   help="CPU: time with glibc's default heap behaviour (see STEADY_MALLOC)")
     p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     for key, value in DEFAULTS[args.backbone].items():
@@ -191,7 +200,8 @@ def cpu_memory(arm, argv):
     # in the heap and the resident set keeps whatever the allocation order fragmented. A fixed
     # threshold gives every tensor above 64 KiB its own mapping, returned when it is freed, so
     # the resident high-water mark is the memory the step holds, not the allocator's history.
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')
+    env = {k: v for k, v in os.environ.items() if k not in STEADY_MALLOC}
+    env['MALLOC_MMAP_THRESHOLD_'] = '65536'
     out = subprocess.run([sys.executable, __file__, *argv, '--_memory-child', arm],
                          capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -240,7 +250,8 @@ def main(argv=None):
 
     base = 'cutmix' if 'cutmix' in args.arms else args.arms[0]
     base_time = statistics.median(times[base])
-    results = dict(config=vars(args), arms={})
+    results = dict(config=vars(args), arms={},
+                   malloc={k: os.environ.get(k) for k in STEADY_MALLOC})
     print(f'\n{"arm":<16}{"step ms":>10}{"time ratio":>12}{"peak MB":>10}{"peak ratio":>12}'
           f'{"step MB":>10}{"step-mem ratio":>16}')
     for arm in args.arms:
@@ -261,5 +272,18 @@ def main(argv=None):
     return results
 
 
+def reexec_with_steady_malloc(argv):
+    args = parse_args(argv)
+    if args.device != 'cpu' or args.system_malloc or args.memory_child or all(
+            os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
+        return
+    print('(re-running with a caching glibc heap: ' +
+          ' '.join(f'{k}={v}' for k, v in STEADY_MALLOC.items()) + '; --system-malloc disables)',
+          flush=True)
+    os.execve(sys.executable, [sys.executable, __file__, *argv],
+              dict(os.environ, **STEADY_MALLOC))
+
+
 if __name__ == '__main__':
+    reexec_with_steady_malloc(sys.argv[1:])
     main()

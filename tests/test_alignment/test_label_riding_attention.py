@@ -1,0 +1,59 @@
+"""The CPU 'riding' kernel: labels as extra value channels of the flash forward."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tlalign_mm.alignment import build_tracer
+from tlalign_mm.alignment.label_riding_attention import label_riding_attention
+
+from .test_vit_alignment import make_vit
+
+
+def qkv_views(batch=3, tokens=11, heads=2, head_dim=8, seed=0):
+    """q, k, v as mmpretrain makes them: strided views of one (B, N, 3, H, d) projection."""
+    g = torch.Generator().manual_seed(seed)
+    qkv = (torch.randn(batch, tokens, 3, heads, head_dim, generator=g) * 1.5).requires_grad_()
+    q, k, v = qkv.permute(2, 0, 3, 1, 4)
+    return qkv, q, k, v
+
+
+@pytest.mark.parametrize('width', [1, 3])
+def test_features_gradients_and_labels_match_references(width):
+    qkv, q, k, v = qkv_views()
+    labels = torch.rand(3, 11, width)
+    scale = 8**-0.5
+    grad = torch.randn(3, 2, 11, 8)
+
+    out, moved = label_riding_attention(q, k, v, labels, scale)
+    (out * grad).sum().backward()
+    riding_grad = qkv.grad.clone()
+    qkv.grad = None
+    stock = F.scaled_dot_product_attention(q, k, v, scale=scale)
+    (stock * grad).sum().backward()
+
+    torch.testing.assert_close(out, stock, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(riding_grad, qkv.grad, atol=1e-5, rtol=1e-4)
+    # Independent reference: materialised softmax in float64, averaged over heads, times y.
+    probs = torch.softmax(q.detach().double() @ k.detach().double().transpose(-2, -1) * scale, -1)
+    expected = probs.mean(dim=1) @ labels.double()
+    torch.testing.assert_close(moved.double(), expected, atol=1e-6, rtol=0)
+    assert moved.shape == (3, 11, width) and not moved.requires_grad
+    # The features keep the stock layout, so the block's transpose+reshape is a free view.
+    assert out.transpose(1, 2).is_contiguous()
+
+
+def test_auto_kernel_rides_only_where_labels_stay_exact():
+    vit = make_vit()
+    tracer = build_tracer(vit)  # kernel='auto'
+    q = torch.randn(2, 4, 5, 16)
+    tracer.labels = torch.rand(2, 5, 1)
+    assert tracer._kernel_for(q, 0.0) == 'riding'
+    assert tracer._kernel_for(q, 0.1) == 'fused'             # labels use pre-dropout attention
+    assert tracer._kernel_for(q.bfloat16(), 0.0) == 'fused'  # autocast: fp32 labels
+    tracer.labels = torch.rand(2, 5, 1000)                   # K-dim, 1000 classes: too wide
+    assert tracer._kernel_for(q, 0.0) == 'fused'
+
+    forced = build_tracer(vit, kernel='riding')
+    forced.labels = torch.rand(2, 5, 1)
+    with pytest.raises(RuntimeError, match="kernel 'riding' needs fp32 CPU attention"):
+        forced._kernel_for(q.bfloat16(), 0.0)
