@@ -35,6 +35,8 @@ def test_overhead_tool_reports_every_arm(backbone, arch, size, arms, tmp_path):
         row = results['arms'][arm]
         assert len(row['times_ms']) == 2 and all(t > 0 for t in row['times_ms'])
         assert row['time_ratio'] == pytest.approx(row['step_ms'] / base['step_ms'])
+        assert row['round_ratios'] == pytest.approx(
+            [t / b for t, b in zip(row['times_ms'], base['times_ms'])])
         assert row['peak_mb'] > 100  # a resident Python + torch process, in MiB
         assert row['peak_ratio'] == pytest.approx(row['peak_mb'] / base['peak_mb'])
         assert f'{arm:<16}' in out.stdout  # the printed table has a row per arm

@@ -8,9 +8,10 @@ AdamW update) of the same DeiT or Swin for three arms and prints the ratios to p
 The token-CutMix box snaps to the backbone's patch grid (16 px DeiT, 4 px Swin) unless
 --patch-size says otherwise; for Swin that is the box grid only (its patch embedding stays 4 px),
 so --patch-size 32 measures boxes on the last stage's tokens.
-Step times are interleaved round by round (ABCABC...) and the median is reported, so drift of
-the machine hits every arm alike; on CPU the timing process keeps freed memory in glibc's heap
-(see STEADY_MALLOC). Peak memory: CUDA peak allocation per arm in this process; on
+Step times are interleaved round by round, in rotating order (ABC BCA CAB ...), so drift of the
+machine hits every arm alike; the ratio of median step times is reported, with the range of the
+per-round ratios beside it. On CPU the timing process keeps freed memory in glibc's heap (see
+STEADY_MALLOC). Peak memory: CUDA peak allocation per arm in this process; on
 CPU each arm runs in a fresh child process (glibc mmap threshold fixed at 64 KiB, so freed
 tensors leave the resident set) and reports its resident-set high-water mark over two steps after
 a warm one, and that mark above the resident set it had before them (Linux clear_refs).
@@ -237,8 +238,11 @@ def main(argv=None):
             train_step(*state, batch)
     times = {arm: [] for arm in args.arms}
     for r in range(args.rounds):
-        for arm, state in states.items():
-            times[arm].append(timed_steps(state, batch, args))
+        # Rotate the order (ABC, BCA, CAB, ...): whatever one arm leaves behind (caches, heap,
+        # the K-dim arm's large label maps) falls on every arm equally often.
+        shift = r % len(args.arms)
+        for arm in args.arms[shift:] + args.arms[:shift]:
+            times[arm].append(timed_steps(states[arm], batch, args))
         print(f'  round {r + 1}/{args.rounds}: ' +
               ', '.join(f'{a} {times[a][-1] * 1e3:.1f} ms' for a in args.arms), flush=True)
 
@@ -252,18 +256,21 @@ def main(argv=None):
     base_time = statistics.median(times[base])
     results = dict(config=vars(args), arms={},
                    malloc={k: os.environ.get(k) for k in STEADY_MALLOC})
-    print(f'\n{"arm":<16}{"step ms":>10}{"time ratio":>12}{"peak MB":>10}{"peak ratio":>12}'
-          f'{"step MB":>10}{"step-mem ratio":>16}')
+    print(f'\n{"arm":<16}{"step ms":>10}{"time ratio":>12}{"round ratios":>16}{"peak MB":>10}'
+          f'{"peak ratio":>12}{"step MB":>10}{"step-mem ratio":>16}')
     for arm in args.arms:
         median = statistics.median(times[arm])
         mem = memory[arm]
+        per_round = [t / b for t, b in zip(times[arm], times[base])]
         row = dict(step_ms=median * 1e3, time_ratio=median / base_time,
+                   round_ratios=per_round,
                    peak_mb=mem['peak_mb'], peak_ratio=mem['peak_mb'] / memory[base]['peak_mb'],
                    step_mb=mem['step_mb'],
                    step_mem_ratio=mem['step_mb'] / max(memory[base]['step_mb'], 1e-9),
                    times_ms=[t * 1e3 for t in times[arm]])
         results['arms'][arm] = row
-        print(f'{arm:<16}{row["step_ms"]:>10.1f}{row["time_ratio"]:>12.4f}'
+        spread = f'{min(per_round):.3f}-{max(per_round):.3f}'
+        print(f'{arm:<16}{row["step_ms"]:>10.1f}{row["time_ratio"]:>12.4f}{spread:>16}'
               f'{row["peak_mb"]:>10.0f}{row["peak_ratio"]:>12.4f}{row["step_mb"]:>10.0f}'
               f'{row["step_mem_ratio"]:>16.4f}')
     if args.out:
