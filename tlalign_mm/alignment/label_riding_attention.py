@@ -20,13 +20,17 @@ _FLASH_CPU_BACKWARD = getattr(torch.ops.aten,
                               '_scaled_dot_product_flash_attention_for_cpu_backward', None)
 
 
-def label_riding_available(q, labels, dropout_p=0.0, max_label_width=16):
-    """Whether the riding kernel gives exact labels here: fp32 CPU tensors, no attention
-    dropout (labels use the attention before dropout) and a label narrow enough to ride."""
+# Widest label worth riding: every label channel widens q, k and v of every head, so 1000-class
+# K-dim labels are cheaper recomputed beside the stock kernel.
+RIDING_MAX_LABEL_WIDTH = 16
+
+
+def label_riding_exact(q, labels, dropout_p=0.0):
+    """Whether the riding kernel gives exact labels here: fp32 CPU tensors and no attention
+    dropout (labels use the attention before dropout)."""
     return (_FLASH_CPU is not None and _FLASH_CPU_BACKWARD is not None
             and q.device.type == 'cpu' and q.dtype == torch.float32
-            and labels.dtype == torch.float32 and dropout_p == 0
-            and labels.size(-1) <= max_label_width)
+            and labels.dtype == torch.float32 and dropout_p == 0)
 
 
 class LabelRidingAttention(torch.autograd.Function):

@@ -31,9 +31,10 @@ its autograd saves the padded copies, +9-12% peak memory, and it saved no time t
 import torch
 import torch.nn.functional as F
 
+from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, label_riding_attention,
+                                     label_riding_exact)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
                           residual_propagate)
-from .label_riding_attention import label_riding_attention, label_riding_available
 from .recomputed_attention import recomputed_attention
 
 KERNELS = ('auto', 'explicit', 'fused', 'riding', 'sdpa')
@@ -97,9 +98,10 @@ class ViTLabelTracer:
         if self.kernel == 'auto':
             if q.is_cuda:
                 return 'sdpa'
-            return 'riding' if label_riding_available(q, self.labels, dropout_p) else 'fused'
-        if self.kernel == 'riding' and not label_riding_available(
-                q, self.labels, dropout_p, max_label_width=self.labels.size(-1)):
+            rides = (label_riding_exact(q, self.labels, dropout_p)
+                     and self.labels.size(-1) <= RIDING_MAX_LABEL_WIDTH)
+            return 'riding' if rides else 'fused'
+        if self.kernel == 'riding' and not label_riding_exact(q, self.labels, dropout_p):
             raise RuntimeError(
                 "kernel 'riding' needs fp32 CPU attention without attention dropout (got "
                 f'{q.dtype} on {q.device.type}, dropout {dropout_p}); use kernel=\'auto\'')

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 
 import torch
 
-from tlalign_mm.alignment.vit import KERNELS  # noqa: E402
+from tlalign_mm.alignment.vit import KERNELS
 
 ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
 DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4))
