@@ -10,7 +10,7 @@ import sys
 import warnings
 
 # setuptools warns on every mmengine import that pkg_resources is deprecated; mmengine 0.10.7
-# needs it (ARCHITECTURE.md), and the noise would bury one-line input errors.
+# needs it to resolve `mmseg::` bases, and the noise would bury one-line input errors.
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 from mmengine.config import DictAction  # noqa: E402

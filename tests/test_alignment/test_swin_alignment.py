@@ -1,8 +1,9 @@
 """TL-Align label tracing through mmpretrain SwinTransformer against an independent reference.
 
-The reference below is written from the spec ("Swin" in TL-ALIGN.md), not from the tracer: it
-calls no pad, roll or window-partition function. The padded grid is laid out explicitly (zero
-features, no label at padding positions); each position's window is found from its coordinates
+The reference below is written from the definition ("Swin" in docs/tl_align.md), not from the
+tracer: it calls no pad, roll or window-partition function. The padded grid is laid out
+explicitly (zero features, no label at padding positions); each position's window is found from
+its coordinates
 (shifted by the block's shift, wrapped around the padded grid); window attention is formed by
 hand from the block's qkv weights, relative position bias table and the shift rule (positions
 only see positions that wrapped around the same way), softmaxed, averaged over heads and then

@@ -1,6 +1,5 @@
-"""Tiny Swin through the real mmengine runner: TL-Align pre-training on digits, then its checkpoint
-through the tiny Swin segmentation and detection configs."""
-import os.path as osp
+"""The tiny Swin TL-Align checkpoint (the shared digits run) through the tiny Swin segmentation
+and detection configs."""
 
 import pytest
 import torch
@@ -8,34 +7,12 @@ import torch
 from tlalign_mm.benchmark.runner import pretrained_init
 from tlalign_mm.utils.checkpoint import safe_torch_load
 
-from ..conftest import config_path
-from ..test_tools.test_train_resume_dist import run_tool
-from .test_tlalign_training import check_12_epochs_learnt_with_gap, logged
+from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path, run_tool
+from .test_tlalign_training import logged
 
-TLALIGN = config_path('pretrain', 'swin', 'swin-digits_tlalign_digits.py')
 SEG = config_path('seg', 'upernet_swin-digits_digits-ade20k.py')
 DET = config_path('det', 'mask-rcnn_swin-digits_digits-coco.py')
-WORKERS = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader')
-           for key in ('num_workers=0', 'persistent_workers=False')]
-# One intra-op thread: these models are tiny (a step takes ~30 ms either way on an idle machine),
-# and on a shared CPU two OpenMP threads spin against the other jobs (measured: 2.5 s a step).
-ONE_THREAD = {'OMP_NUM_THREADS': '1'}
-
-
-@pytest.fixture(scope='module')
-def pretrained(digits_root, tmp_path_factory):
-    """The TL-Align tiny Swin run (12 epochs of 19 iterations): work dir and tool output."""
-    work = tmp_path_factory.mktemp('swin_tlalign')
-    out = run_tool(['tools/train.py', TLALIGN, '--work-dir', str(work), '--cfg-options',
-                    'default_hooks.logger.interval=5', *WORKERS], env_extra=ONE_THREAD)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return work, out
-
-
-def test_swin_tlalign_training_lowers_loss_and_logs_the_gap(pretrained):
-    work, out = pretrained
-    # The traced label (windows, shifts, merging) must differ from the area ratio, as for ViT.
-    check_12_epochs_learnt_with_gap(work, out.stdout + out.stderr)
+WORKERS = LOADERS_IN_MAIN_PROCESS
 
 
 @pytest.mark.parametrize('config,schedule', [
@@ -43,11 +20,10 @@ def test_swin_tlalign_training_lowers_loss_and_logs_the_gap(pretrained):
     (DET, ['train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
            'train_dataloader.dataset.indices=8']),
 ], ids=['seg', 'det'])
-def test_checkpoint_goes_through_the_dense_configs(pretrained, config, schedule, tmp_path):
+def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path):
     from launch_utils import build_runner, load_config
 
-    work, _ = pretrained
-    checkpoint = osp.join(str(work), 'epoch_12.pth')
+    checkpoint = trained_digits('swin_tlalign').checkpoint
     out = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
                     '--cfg-options', *pretrained_init(checkpoint), *schedule,
                     'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',

@@ -14,7 +14,7 @@ from tlalign_mm.alignment import UnsupportedBackboneError
 from tlalign_mm.engine.hooks import TLAlignConfigError
 
 from ..conftest import config_path
-from ..test_tools.test_train_resume_dist import run_tool
+from ..conftest import run_tool
 
 TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
 NO_WORKERS = dict(num_workers=0, persistent_workers=False)
@@ -37,14 +37,11 @@ def logged(work_dir, key):
     return [r[key] for r in rows if key in r]
 
 
-def test_tlalign_training_lowers_loss_and_logs_the_gap(digits_root, tmp_path):
-    # 12 of the config's 60 epochs (cosine over 12): enough to leave the plateau, ~12 s.
-    out = run_tool(['tools/train.py', TLALIGN, '--work-dir', str(tmp_path), '--cfg-options',
-                    'train_cfg.max_epochs=12', 'default_hooks.logger.interval=5',
-                    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-                    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'])
-    assert out.returncode == 0, out.stderr[-3000:]
-    check_12_epochs_learnt_with_gap(tmp_path, out.stdout + out.stderr)
+@pytest.mark.parametrize('run', ['deit_tlalign', 'swin_tlalign'])
+def test_tlalign_training_lowers_loss_and_logs_the_gap(trained_digits, run):
+    """The shared 12-epoch digits runs (ViT: blocks; Swin: windows, shifts and merging)."""
+    trained = trained_digits(run)
+    check_12_epochs_learnt_with_gap(trained.work_dir, trained.log)
 
 
 def check_12_epochs_learnt_with_gap(work_dir, log_text):
@@ -102,6 +99,22 @@ def test_hook_refuses_stock_cutmix(digits_root, tmp_path):
     cfg.model.train_cfg = dict(augments=[dict(type='CutMix', alpha=1.0)])
     with pytest.raises(TLAlignConfigError, match=r"\['CutMix'\] record no mix"):
         Runner.from_cfg(cfg).train()
+
+
+def test_switch_to_a_stock_augment_mid_training_stops_with_one_error(digits_root, tmp_path):
+    """mmpretrain's SwitchRecipeHook replaces the batch augments at epoch 2: an aligned one keeps
+    training (epoch 2 of 3), a stock one (epoch 3) would silently train on the area label."""
+    cfg = load_cfg(TLALIGN, tmp_path, train_cfg=dict(max_epochs=3, val_interval=100))
+    cfg.train_dataloader.dataset['indices'] = 32
+    aligned = dict(augments=[dict(type='AlignedCutMix', alpha=1.0)])
+    stock = dict(augments=[dict(type='CutMix', alpha=1.0)])
+    cfg.custom_hooks.append(dict(type='SwitchRecipeHook', schedule=[
+        dict(action_epoch=2, batch_augments=aligned),
+        dict(action_epoch=3, batch_augments=stock)]))
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(TLAlignConfigError, match=r"\['CutMix'\] record no mix"):
+        runner.train()
+    assert runner.iter == 2  # epochs 1 (token-CutMix) and 2 (pixel CutMix) trained
 
 
 def test_hook_refuses_unsupported_backbone(digits_root, tmp_path):

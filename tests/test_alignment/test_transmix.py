@@ -12,7 +12,6 @@ from mmpretrain.registry import MODELS
 
 from tlalign_mm.alignment import UnsupportedBackboneError
 from tlalign_mm.alignment.class_attention import LastBlockClassAttention
-from tlalign_mm.alignment.propagation import own_fraction_on_grid
 from tlalign_mm.alignment.transmix import attention_own_share, cut_rows, transmix_lambda
 from tlalign_mm.augments import AlignedCutMix, AlignedMixup
 from tlalign_mm.engine.hooks import TLAlignConfigError, TransMixConfigError
@@ -75,8 +74,8 @@ def test_capture_with_known_attention_gives_the_hand_target():
     assert attn.scaled_dot_product_attention is stock
 
     # The same attention with the hand mask pooled by the backbone's own patch embedding.
-    _, grid = vit.patch_embed(torch.zeros(1, 3, 4, 4))
-    own = own_fraction_on_grid(hand_example_mask(), vit.patch_embed, grid)
+    capture.grid_hw = vit.patch_embed(torch.zeros(1, 3, 4, 4))[1]
+    own = capture.own_fraction(hand_example_mask())
     torch.testing.assert_close(own, torch.tensor([[0.0, 1.0, 0.5, 1.0]]))
     lam = transmix_lambda(torch.tensor([0.625]), attention_own_share(capture.attention, own),
                           cut_rows(hand_example_mask()))
@@ -190,7 +189,8 @@ def test_hook_refuses_avg_pooled_vit_and_tlalign_together(digits_root, tmp_path)
         Runner.from_cfg(cfg).train()
     cfg = load_cfg(TRANSMIX, tmp_path / 'both', train_cfg=dict(max_epochs=1))
     cfg.custom_hooks = [dict(type='TransMixHook'), dict(type='TLAlignHook')]
-    with pytest.raises(TransMixConfigError, match='use one of them'):
+    with pytest.raises(TransMixConfigError, match='TransMixHook and TLAlignHook all rewrite the '
+                       'mixed label; configure only one of them'):
         Runner.from_cfg(cfg).train()
 
 

@@ -198,10 +198,10 @@ def test_patch_labels_must_match_backbone_grid():
 
 def test_pixel_mask_on_padded_grid_counts_only_real_pixels():
     """36 px with 8 px patches: the last patch row/column is 4 real pixels + 4 padding."""
-    vit = make_vit(TINY, 32, 8)
-    from tlalign_mm.alignment.propagation import own_fraction_on_grid
+    tracer = build_tracer(make_vit(TINY, 32, 8))
+    assert tracer.token_size == 8
     mask = torch.ones(1, 36, 36)
     mask[:, :, 34:] = 0     # last 2 real columns belong to the partner
-    frac = own_fraction_on_grid(mask, vit.patch_embed, (5, 5)).reshape(5, 5)
+    frac = tracer.pixels_to_tokens(mask, (5, 5)).reshape(5, 5)
     torch.testing.assert_close(frac[:, :4], torch.ones(5, 4))
     torch.testing.assert_close(frac[:, 4], torch.full((5, ), 0.5))  # 2 of 4 real pixels

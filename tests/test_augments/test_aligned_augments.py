@@ -86,3 +86,31 @@ def test_bad_arguments():
         AlignedTokenCutMix(alpha=0)
     with pytest.raises(ValueError, match='smaller than one 64px patch'):
         AlignedTokenCutMix(patch_size=64)(*batch())
+    with pytest.raises(ValueError, match='correct_lam=False cannot be honoured'):
+        AlignedCutMix(alpha=1.0, correct_lam=False)
+    with pytest.raises(ValueError, match=r'AlignedMixup needs one-hot/soft scores .*\(6,\)'):
+        AlignedMixup(alpha=0.8)(batch()[0], torch.zeros(6))
+
+
+def test_every_aligned_augment_shares_the_base_class():
+    from tlalign_mm.augments import AlignedBatchAugment
+    for augment in (AlignedCutMix(1.0), AlignedTokenCutMix(1.0, 8), AlignedMixup(0.8)):
+        assert isinstance(augment, AlignedBatchAugment)
+
+
+def test_preprocessor_keeps_recording_after_the_augment_is_replaced():
+    """mmpretrain's SwitchRecipeHook assigns ``model.data_preprocessor.batch_augments`` a new
+    ``RandomBatchAugment`` mid-training; the assignment below is that switch."""
+    from tlalign_mm.models.data_preprocessors import MixRecordingDataPreprocessor
+    preprocessor = MixRecordingDataPreprocessor(
+        num_classes=5, batch_augments=dict(augments=[dict(type='AlignedMixup', alpha=0.8)]))
+    preprocessor.batch_augments = RandomBatchAugment(
+        [dict(type='AlignedTokenCutMix', patch_size=8)])
+    images, _ = batch()
+    samples = [DataSample().set_gt_label(i % 5) for i in range(6)]
+    np.random.seed(0)
+    out = preprocessor(dict(inputs=list(images), data_samples=samples), training=True)
+    record = MixRecord.from_data_samples(out['data_samples'])
+    assert set(record.own_mask.unique().tolist()) <= {0.0, 1.0}  # token-CutMix, recorded
+    torch.testing.assert_close(torch.stack([s.gt_score for s in out['data_samples']]),
+                               record.mixed_score())

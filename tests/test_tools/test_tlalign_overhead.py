@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 
 from ..conftest import ROOT
-from .test_train_resume_dist import run_tool
+from ..conftest import run_tool
 
 TOOL = osp.join(ROOT, 'tools', 'analysis', 'tlalign_overhead.py')
 TINY_RUN = ['--batch', '2', '--num-classes', '10', '--rounds', '2',

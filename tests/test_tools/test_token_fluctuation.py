@@ -18,7 +18,7 @@ from tlalign_mm.augments import AlignedTokenCutMix
 from ..conftest import ROOT, config_path
 from ..test_alignment.naive_reference import reference_vit_labels
 from ..test_alignment.test_vit_alignment import TINY, make_vit
-from .test_train_resume_dist import run_tool
+from ..conftest import run_tool
 
 TOOL = osp.join(ROOT, 'tools', 'analysis', 'token_fluctuation.py')
 TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
@@ -109,13 +109,9 @@ def test_stats_hand_example_including_merged_tokens():
 
 
 @pytest.fixture(scope='module')
-def trained_checkpoint(digits_root, tmp_path_factory):
-    """The digits TL-Align DeiT after two epochs (38 iterations)."""
-    work = str(tmp_path_factory.mktemp('tlalign_2ep'))
-    out = run_tool(['tools/train.py', TLALIGN, '--work-dir', work, '--no-validate',
-                    '--cfg-options', 'train_cfg.max_epochs=2', *NO_WORKERS])
-    assert out.returncode == 0, out.stderr[-3000:]
-    return osp.join(work, 'epoch_2.pth')
+def trained_checkpoint(trained_digits):
+    """The shared digits TL-Align DeiT after 12 epochs."""
+    return trained_digits('deit_tlalign').checkpoint
 
 
 def read_outputs(out_dir):
@@ -166,8 +162,8 @@ def test_tool_on_trained_and_untrained_model(trained_checkpoint, tmp_path):
     assert untrained['layers'][0]['lambda_mean'] == trained['layers'][0]['lambda_mean']
     gap_trained, gap_untrained = trained['final_abs_gap_mean'], untrained['final_abs_gap_mean']
     print(f'final-depth mean gap: trained {gap_trained:.4f}, untrained {gap_untrained:.4f}')
-    # Two epochs leave the model near its loss plateau, so no ordering against the untrained
-    # gap is asserted; the traced share must have left the area ratio, though.
+    # No ordering against the untrained gap is asserted (both depend on the weights' scale);
+    # the traced share must have left the area ratio, though.
     assert gap_trained > 1e-3
     assert gap_untrained > 0.0
 

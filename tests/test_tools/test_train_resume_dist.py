@@ -9,18 +9,12 @@ import sys
 
 import pytest
 
-from ..conftest import ROOT, config_path
+from ..conftest import ROOT, config_path, run_tool
 
 DEIT = config_path('pretrain', 'deit', 'deit-digits_cutmix_digits.py')
 FAST = ['train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
         'val_dataloader.persistent_workers=False']
-
-
-def run_tool(args, env_extra=None, timeout=600):
-    env = dict(os.environ, **(env_extra or {}))
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def scalars(work_dir):

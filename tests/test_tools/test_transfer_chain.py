@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ..conftest import config_path
-from .test_train_resume_dist import run_tool
+from ..conftest import run_tool
 
 WORKERS = ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
            'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
@@ -19,16 +19,9 @@ FGVC = config_path('fgvc', 'deit-digits_finetune_digits-cub.py')
 
 
 @pytest.fixture(scope='module')
-def deit_checkpoint(digits_root, tmp_path_factory):
-    """A tiny DeiT classifier checkpoint after one epoch of CutMix pre-training."""
-    work = str(tmp_path_factory.mktemp('pretrain'))
-    out = run_tool(['tools/train.py', config_path('pretrain', 'deit',
-                                                   'deit-digits_cutmix_digits.py'),
-                    '--work-dir', work, '--cfg-options', 'train_cfg.max_epochs=1',
-                    'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1',
-                    *WORKERS])
-    assert out.returncode == 0, out.stderr[-3000:]
-    return osp.join(work, 'epoch_1.pth')
+def deit_checkpoint(trained_digits):
+    """The shared tiny DeiT classifier checkpoint (digits TL-Align pre-training)."""
+    return trained_digits('deit_tlalign').checkpoint
 
 
 def transfer(config, checkpoint, work, schedule, metrics_file, test_options=()):

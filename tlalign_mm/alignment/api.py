@@ -2,7 +2,7 @@
 import torch
 
 from .label_sources import ExplicitSource
-from .tracers import build_tracer
+from .tracer import build_tracer
 
 
 def align_labels(backbone, images, patch_labels, cls_label=None, kernel='auto'):

@@ -6,10 +6,11 @@ As in :mod:`.vit`, nothing of the backbone is re-implemented: the last block's
 that runs the stock kernel unchanged (the features keep the fused path) and, beside it, forms the
 class row softmax(q_cls Kᵀ) under ``no_grad`` — O(N) per head, so recomputing it is cheaper
 than materialising the whole N×N attention. A patch-embedding hook reports the patch grid the
-backbone computed, for pooling the pixel mix mask onto it.
+backbone computed, for pooling the pixel mix mask onto it the way the ViT tracer does.
 """
 from .propagation import head_averaged_attention
-from .tracers import UnsupportedBackboneError
+from .tracer import UnsupportedBackboneError
+from .vit import vit_pixels_to_tokens
 
 
 class LastBlockClassAttention:
@@ -57,6 +58,10 @@ class LastBlockClassAttention:
 
     def _on_patch_embed(self, module, inputs, output):
         self.grid_hw = tuple(output[1])
+
+    def own_fraction(self, own_mask):
+        """(B, P) own-image share of each patch of the captured pass (ViT's stem pooling)."""
+        return vit_pixels_to_tokens(self.backbone, own_mask, self.grid_hw)
 
     def _make_kernel(self, stock):
 

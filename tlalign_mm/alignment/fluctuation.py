@@ -1,8 +1,8 @@
 """Token fluctuation: how far the traced own-image share drifts from the CutMix area ratio by depth.
 
-The numbers behind the TL-Align paper's motivating figure (spec: TL-ALIGN.md, "Token-fluctuation
-analysis"). A label tracer with ``history`` set records, per depth (0 = the initial labels, then
-after every block), the patch-token labels and the summary label (class token, or mean token
+The numbers behind the TL-Align paper's motivating figure (docs/tl_align.md, "Token
+fluctuation"). A label tracer with ``history`` set records, per depth (0 = the initial labels,
+then after every block), the patch-token labels and the summary label (class token, or mean token
 label for backbones without one). In the exact scalar form the labels *are* the own-image share,
 so per depth we report
 

@@ -1,11 +1,11 @@
 """Where the initial token labels come from: a batch's mix record, or labels given directly.
 
-A source is asked for the initial labels once the backbone has computed its patch grid, and maps
-the final token-label summary back to an image-level soft label.
+A source is asked for the initial labels once the backbone has computed its first token grid:
+``initial_labels(pool, grid_hw, num_extra_tokens)`` where ``pool`` is the tracer's own mapping of
+a (B, H, W) per-pixel share onto that grid (the source never needs to know the stem). It maps the
+final token-label summary back to an image-level soft label.
 """
 import torch
-
-from .propagation import own_fraction_on_grid
 
 
 class MixRecordSource:
@@ -21,9 +21,9 @@ class MixRecordSource:
         self.record = record
         self.mode = mode
 
-    def initial_labels(self, patch_embed, grid_hw, num_extra_tokens):
+    def initial_labels(self, pool, grid_hw, num_extra_tokens):
         rec = self.record
-        share = own_fraction_on_grid(rec.own_mask, patch_embed, grid_hw)  # (B, P)
+        share = pool(rec.own_mask)  # (B, P)
         extra = rec.lam[:, None].expand(-1, num_extra_tokens)
         share = torch.cat([extra, share], dim=1)[..., None]  # (B, N, 1)
         if self.mode == 'scalar':
@@ -61,7 +61,7 @@ class ExplicitSource:
         self.patch_labels = patch_labels.float()
         self.cls_label = (self.patch_labels.mean(1) if cls_label is None else cls_label.float())
 
-    def initial_labels(self, patch_embed, grid_hw, num_extra_tokens):
+    def initial_labels(self, pool, grid_hw, num_extra_tokens):
         num_patches = grid_hw[0] * grid_hw[1]
         if self.patch_labels.size(1) != num_patches:
             raise ValueError(

@@ -1,21 +1,36 @@
-"""The label arithmetic shared by every backbone tracer (spec: TL-ALIGN.md, "Propagation").
+"""The label arithmetic shared by every backbone tracer (docs/tl_align.md, "Propagation").
 
 Labels are (B, N, D): D = 1 for the exact two-source scalar form (the own-image share a of each
 token), D = K for general soft labels. Attention rows are stochastic, so both give the same
 aligned label whenever every token label is a mix of the same two sources.
+
+The propagation rule lives here and only here: :func:`residual_update` is ``y ← ½(Ā·y + y)``
+given ``Ā·y``; every tracer and kernel calls it (or :func:`residual_propagate`, given ``Ā``).
 """
 import torch
 import torch.nn.functional as F
 
 
-def residual_propagate(labels, attention):
-    """``y ← ½ (Ā y + y)``: attention mixes labels as it mixes tokens, the residual keeps half.
+# Weight of the attention-moved label against the residual's: the residual branch of a block
+# carries the token on unchanged, the attention branch carries the mix, with equal weight.
+ATTENTION_WEIGHT = 0.5
+
+
+def residual_update(labels, moved):
+    """``y ← ½ (Ā y + y)``, given ``moved = Ā y``: attention mixes labels as it mixes tokens,
+    the residual keeps half.
 
     Args:
         labels: (B, N, D) float32 token labels.
-        attention: (B, N, N) head-averaged post-softmax attention (rows sum to 1).
+        moved: (B, N, D) the labels moved by the block's head-averaged attention.
     """
-    return torch.baddbmm(labels, attention.to(labels.dtype), labels, beta=0.5, alpha=0.5)
+    return torch.lerp(labels, moved.to(labels.dtype), ATTENTION_WEIGHT)
+
+
+def residual_propagate(labels, attention):
+    """:func:`residual_update` with ``Ā`` given: (B, N, N) head-averaged post-softmax
+    attention (rows sum to 1)."""
+    return residual_update(labels, torch.bmm(attention.to(labels.dtype), labels))
 
 
 def attention_propagated_labels(q, k, labels, scale):
@@ -36,27 +51,3 @@ def head_averaged_attention(q, k, scale):
     with torch.no_grad(), torch.autocast(q.device.type, enabled=False):
         scores = torch.matmul(q.float() * scale, k.float().transpose(-2, -1))
         return scores.softmax(dim=-1).mean(dim=1)
-
-
-def own_fraction_on_grid(own_mask, patch_embed, grid_hw):
-    """Per-patch own-image fraction: the pixel mask pooled exactly as the patch embedding sees it.
-
-    The patch projection is linear in pixels, so a patch that straddles the CutMix box edge is the
-    pixel-weighted mix of both images. The mask goes through the module's own adaptive padding and
-    the projection's kernel/stride/padding; padded pixels belong to neither image and are left
-    out of the fraction. Returns (B, Hp*Wp), row-major like the tokens.
-    """
-    proj = patch_embed.projection
-    mask = own_mask[:, None].float()
-    valid = torch.ones_like(mask)
-    pad = getattr(patch_embed, 'adaptive_padding', None)
-    if pad is not None:
-        mask, valid = pad(mask), pad(valid)
-    pool = dict(kernel_size=proj.kernel_size, stride=proj.stride, padding=proj.padding)
-    own = F.avg_pool2d(mask, **pool)
-    count = F.avg_pool2d(valid, **pool)
-    frac = own / count.clamp_min(1e-12)
-    if tuple(frac.shape[-2:]) != tuple(grid_hw):
-        raise RuntimeError(f'pooled mask grid {tuple(frac.shape[-2:])} does not match the '
-                           f'backbone patch grid {tuple(grid_hw)}')
-    return frac.flatten(1)

@@ -1,4 +1,4 @@
-"""Label tracing through a stock mmpretrain ``SwinTransformer`` (spec: TL-ALIGN.md, "Swin").
+"""Label tracing through a stock mmpretrain ``SwinTransformer`` (docs/tl_align.md, "Swin").
 
 Nothing of the backbone is re-implemented and no second attention is computed. The stock
 ``WindowMSA`` already materialises its post-softmax window attention (relative position bias and
@@ -13,14 +13,16 @@ Four kinds of hooks are attached while tracing and removed by :meth:`SwinLabelTr
 - each ``attn.w_msa.softmax`` (forward hook): the window attention → label propagation;
 - each stage's ``downsample`` (forward hook): patch merging of the labels.
 
-Kernels: all of ``vit.KERNELS`` are accepted so one hook config serves every backbone; for Swin
-they are the same thing, since the stock window attention is always explicit.
+Kernels: the stock window attention is always explicit, so ``'auto'`` and ``'explicit'`` are the
+only values accepted; any other is refused rather than silently ignored.
 """
 import torch
 import torch.nn.functional as F
+from mmpretrain.models.backbones import SwinTransformer
 
-from .tracers import UnsupportedBackboneError
-from .vit import KERNELS
+from .propagation import residual_update
+from .token_grid import patch_embed_share
+from .tracer import LabelTracer, UnsupportedBackboneError, register_tracer
 
 
 def _pad_to_windows(grid, window_size, shift, *maps):
@@ -76,7 +78,7 @@ def window_propagate(labels, grid, attention, window_size, shift):
     if shift > 0:
         moved = torch.roll(moved, shifts=(shift, shift), dims=(1, 2))
     moved = moved[:, :grid[0], :grid[1]].reshape(batch, tokens, width)
-    return 0.5 * (moved + labels)
+    return residual_update(labels, moved)
 
 
 def merge_labels(labels, grid, merging):
@@ -93,19 +95,21 @@ def merge_labels(labels, grid, merging):
     return (summed / count.sum(1, keepdim=True).clamp_min(1)).transpose(1, 2)
 
 
-class SwinLabelTracer:
+@register_tracer(SwinTransformer)
+class SwinLabelTracer(LabelTracer):
     """Traces token labels through ``backbone`` between :meth:`attach` and :meth:`detach`.
 
-    Set ``history`` to a list to also record ``(tokens, summary)`` — the (B, N_l, D) token labels
-    on the current stage grid and their (B, D) mean — once for the initial labels and once after
-    every block (the token-fluctuation analysis reads it).
+    ``history`` records ``(tokens, summary)`` with the (B, N_l, D) token labels on the current
+    stage grid and their (B, D) mean.
+
+    Args:
+        backbone (SwinTransformer): any mmpretrain Swin arch and image size.
+        kernel (str): ``'auto'`` or ``'explicit'`` (the same thing here). Defaults to 'auto'.
     """
+    kernels = ('auto', 'explicit')
 
     def __init__(self, backbone, kernel='auto'):
-        if kernel not in KERNELS:
-            raise ValueError(f'kernel must be one of {KERNELS}, got {kernel!r}')
-        self.backbone = backbone
-        self.kernel = kernel
+        super().__init__(backbone, kernel)
         self.blocks = []
         for s, stage in enumerate(backbone.stages):
             for b, block in enumerate(stage.blocks):
@@ -117,18 +121,18 @@ class SwinLabelTracer:
                         "mmpretrain's ShiftWindowMSA over a WindowMSA with a softmax module; "
                         'TL-Align cannot trace it')
                 self.blocks.append(attn)
-        self.history = None
-        self.source = None
-        self.labels = None
         self._next_block = 0
-        self._handles = []
+        self._shifted = None
 
-    # ---- attach / detach -------------------------------------------------------------------
-    def attach(self, source):
-        """Trace the next forward pass(es) with initial labels from ``source``."""
-        self.detach()
-        self.source = source
-        self.labels = None
+    @property
+    def token_size(self):
+        return int(self.backbone.patch_embed.projection.stride[0])
+
+    def pixels_to_tokens(self, pixel_map, grid_hw):
+        return patch_embed_share(self.backbone.patch_embed, pixel_map, grid_hw)
+
+    # ---- attach / restore ------------------------------------------------------------------
+    def _attach(self):
         backbone = self.backbone
         self._handles.append(backbone.patch_embed.register_forward_hook(self._on_patch_embed))
         for index, attn in enumerate(self.blocks):
@@ -143,27 +147,18 @@ class SwinLabelTracer:
                 self._handles.append(stage.downsample.register_forward_hook(
                     self._make_merger(blocks_before)))
 
-    def detach(self):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-        self.source = None
+    def _restore(self):
         self._shifted = None
 
     # ---- tracing ---------------------------------------------------------------------------
-    def _record(self):
-        if self.history is not None:
-            self.history.append((self.labels, self.labels.mean(dim=1)))
-
     def _on_patch_embed(self, module, inputs, output):
-        self._grid = tuple(int(v) for v in output[1])
-        self.labels = self.source.initial_labels(module, self._grid, 0).detach().float()
         # Blocks traced in this pass. A block run again (activation checkpointing recomputes it
         # during backward) must not move the labels a second time.
         self._next_block = 0
         self._merged = None
         self._shifted = None
-        self._record()
+        self.start(output[1])
+        self._grid = self.grid_hw  # the current stage grid
 
     def _make_mask_probe(self, index):
 
@@ -190,7 +185,7 @@ class SwinLabelTracer:
                                                attn.window_size, shift)
             self._next_block += 1
             self._shifted = None
-            self._record()
+            self.record()
 
         return propagate
 
@@ -212,12 +207,11 @@ class SwinLabelTracer:
 
         return merge
 
-    def summary_label(self):
-        """(B, D) image-level label: the mean of the final-stage token labels (Swin pools
-        globally)."""
-        if self.labels is None:
-            raise RuntimeError('no traced forward pass: the backbone did not run while attached')
+    def _pool_summary(self):
+        """The mean of the current token labels (Swin pools globally)."""
+        return self.labels.mean(dim=1)
+
+    def _check_complete(self):
         if self._next_block != len(self.blocks):
             raise RuntimeError(f'the traced pass reached {self._next_block} of '
                                f'{len(self.blocks)} blocks; no final-stage labels')
-        return self.labels.mean(dim=1)

@@ -1,6 +1,6 @@
 """TransMix's target (Chen et al., CVPR 2022) as plain tensor math, so it can be checked by hand.
 
-TransMix is the output-side peer of TL-Align (spec: TL-ALIGN.md, "TransMix"): no propagation
+TransMix is the output-side peer of TL-Align (docs/tl_align.md, "TransMix"): no propagation
 through depth, only the last block's class-token attention to the patch tokens, averaged over
 heads. Its own-image share is that attention's mass on own-image patches, normalised over the
 patches (the class token's attention to itself and other extra tokens is left out):

@@ -23,76 +23,80 @@ Four kernels give identical labels:
   to float rounding.
 ``auto`` picks ``riding`` on CPU (``fused`` where riding cannot be exact: autocast, attention
 dropout, or labels wider than 16 channels such as 1000-class K-dim labels) and ``sdpa`` on GPU.
-Per DeiT-S layer at batch 32 on a 2-core CPU, over a ~70 ms stock attention fwd+bwd: riding
-+6 ms, fused +19 ms, explicit +50 ms (the stock flash backward beats an explicit one there).
-(Riding through ``F.scaled_dot_product_attention`` itself was measured on an H100 and dropped:
-its autograd saves the padded copies, +9-12% peak memory, and it saved no time there.)
+The kernels' costs, measured side by side, are in ``docs/tl_align.md`` ("Overhead").
 """
 import torch
 import torch.nn.functional as F
+from mmpretrain.models.backbones import VisionTransformer
 
 from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, label_riding_attention,
                                      label_riding_exact)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
-                          residual_propagate)
+                          residual_propagate, residual_update)
 from .recomputed_attention import recomputed_attention
+from .token_grid import patch_embed_share
+from .tracer import LabelTracer, UnsupportedBackboneError, register_tracer
 
 KERNELS = ('auto', 'explicit', 'fused', 'riding', 'sdpa')
 
 
-class ViTLabelTracer:
-    """Traces token labels through ``backbone`` while :meth:`tracing` is active."""
+def vit_pixels_to_tokens(backbone, pixel_map, grid_hw):
+    """(B, Hp*Wp) per-patch share of a (B, H, W) pixel map: ViT's stem is one patch projection."""
+    return patch_embed_share(backbone.patch_embed, pixel_map, grid_hw)
+
+
+def check_vit_attention(backbone, layers):
+    """Refuse attention modules without mmpretrain's switchable kernel attribute."""
+    for i, layer in layers:
+        attn = layer.attn
+        if not hasattr(attn, 'scaled_dot_product_attention'):
+            raise UnsupportedBackboneError(
+                f'layer {i} attention {type(attn).__name__} exposes no '
+                '`scaled_dot_product_attention` kernel; TL-Align tracing supports '
+                "mmpretrain's MultiheadAttention")
+
+
+@register_tracer(VisionTransformer)
+class ViTLabelTracer(LabelTracer):
+    """Traces token labels through ``backbone`` between :meth:`attach` and :meth:`detach`.
+
+    Args:
+        backbone (VisionTransformer): any mmpretrain ViT/DeiT arch, any input size.
+        kernel (str): one of :data:`KERNELS` (see the module docstring). Defaults to 'auto'.
+    """
+    kernels = KERNELS
 
     def __init__(self, backbone, kernel='auto'):
-        if kernel not in KERNELS:
-            raise ValueError(f'kernel must be one of {KERNELS}, got {kernel!r}')
-        self.backbone = backbone
-        self.kernel = kernel
+        super().__init__(backbone, kernel)
+        check_vit_attention(backbone, enumerate(backbone.layers))
         self.attentions = [layer.attn for layer in backbone.layers]
-        for i, attn in enumerate(self.attentions):
-            if not hasattr(attn, 'scaled_dot_product_attention'):
-                raise TypeError(
-                    f'layer {i} attention {type(attn).__name__} exposes no '
-                    '`scaled_dot_product_attention` kernel; TL-Align tracing supports '
-                    "mmpretrain's MultiheadAttention")
-        self.source = None
-        self.labels = None
-        # Set to a list to record (patch-token labels (B, N_patch, D), summary label (B, D)),
-        # detached, at the initial labels and after every block (the token-fluctuation tool).
-        self.history = None
-        self._handles = []
 
-    # ---- attach / detach -------------------------------------------------------------------
-    def attach(self, source):
-        """Trace the next forward pass(es) with initial labels from ``source``."""
-        self.detach()
-        self.source = source
-        self.labels = None
+    @property
+    def token_size(self):
+        return int(self.backbone.patch_embed.projection.stride[0])
+
+    def pixels_to_tokens(self, pixel_map, grid_hw):
+        return vit_pixels_to_tokens(self.backbone, pixel_map, grid_hw)
+
+    # ---- attach / restore ------------------------------------------------------------------
+    def _attach(self):
         self._handles.append(
             self.backbone.patch_embed.register_forward_hook(self._on_patch_embed))
         for attn in self.attentions:
             attn.scaled_dot_product_attention = self._make_kernel(
                 attn.scaled_dot_product_attention)
 
-    def detach(self):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
+    def _restore(self):
         for attn in self.attentions:
             # Drop the instance override: the stock kernel chosen in __init__ is stored on the
             # instance too, so restore exactly that object.
             stock = getattr(attn.scaled_dot_product_attention, '_tlalign_stock', None)
             if stock is not None:
                 attn.scaled_dot_product_attention = stock
-        self.source = None
 
     # ---- tracing ---------------------------------------------------------------------------
     def _on_patch_embed(self, module, inputs, output):
-        grid_hw = tuple(output[1])
-        extra = self.backbone.num_extra_tokens
-        self.labels = self.source.initial_labels(module, grid_hw, extra).detach().float()
-        self._grid_hw = grid_hw
-        self._record_history()
+        self.start(output[1], self.backbone.num_extra_tokens)
 
     def _kernel_for(self, q, dropout_p):
         if self.kernel == 'auto':
@@ -114,48 +118,44 @@ class ViTLabelTracer:
                 return stock(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, scale=scale,
                              **kwargs)
             if attn_mask is not None:
-                raise NotImplementedError('TL-Align tracing of masked ViT attention')
+                raise UnsupportedBackboneError('TL-Align cannot trace masked ViT attention')
             if q.size(-2) != self.labels.size(1):
                 raise RuntimeError(
                     f'attention sees {q.size(-2)} tokens but the label map has '
                     f'{self.labels.size(1)}; the backbone adds tokens the tracer does not know')
             scale = q.size(-1)**-0.5 if scale is None else scale
-            kernel = self._kernel_for(q, dropout_p)
-            if kernel == 'riding':
-                out, moved = label_riding_attention(q, k, v, self.labels, scale)
-                self.labels = torch.lerp(self.labels, moved, 0.5)
-            elif kernel == 'explicit' and dropout_p == 0:
-                out, avg = recomputed_attention(q, k, v, scale)
-                self.labels = residual_propagate(self.labels, avg.float())
-            elif kernel == 'explicit':
-                probs = torch.matmul(q * scale, k.transpose(-2, -1)).softmax(dim=-1)
-                avg = probs.detach().float().mean(dim=1)
-                out = torch.matmul(F.dropout(probs, dropout_p), v)
-                self.labels = residual_propagate(self.labels, avg)
-            else:
-                out = stock(q, k, v, dropout_p=dropout_p, scale=scale, **kwargs)
-                if kernel == 'fused':
-                    avg = head_averaged_attention(q.detach(), k.detach(), scale)
-                    self.labels = residual_propagate(self.labels, avg)
-                else:
-                    moved = attention_propagated_labels(q.detach(), k.detach(), self.labels,
-                                                        scale)
-                    self.labels = torch.lerp(self.labels, moved, 0.5)
-            self._record_history()
+            out = self._traced_attention(stock, q, k, v, dropout_p, scale, kwargs)
+            self.record()
             return out
 
         traced_kernel._tlalign_stock = stock
         return traced_kernel
 
-    def _record_history(self):
-        if self.history is not None:
-            extra = self.backbone.num_extra_tokens
-            self.history.append((self.labels[:, extra:].detach(), self.summary_label().detach()))
+    def _traced_attention(self, stock, q, k, v, dropout_p, scale, kwargs):
+        """The block's attention output; moves ``self.labels`` one block forward."""
+        kernel = self._kernel_for(q, dropout_p)
+        if kernel == 'riding':
+            out, moved = label_riding_attention(q, k, v, self.labels, scale)
+            self.labels = residual_update(self.labels, moved)
+        elif kernel == 'explicit' and dropout_p == 0:
+            out, avg = recomputed_attention(q, k, v, scale)
+            self.labels = residual_propagate(self.labels, avg.float())
+        elif kernel == 'explicit':
+            probs = torch.matmul(q * scale, k.transpose(-2, -1)).softmax(dim=-1)
+            out = torch.matmul(F.dropout(probs, dropout_p), v)
+            self.labels = residual_propagate(self.labels, probs.detach().float().mean(dim=1))
+        else:
+            out = stock(q, k, v, dropout_p=dropout_p, scale=scale, **kwargs)
+            if kernel == 'fused':
+                avg = head_averaged_attention(q.detach(), k.detach(), scale)
+                self.labels = residual_propagate(self.labels, avg)
+            else:
+                moved = attention_propagated_labels(q.detach(), k.detach(), self.labels, scale)
+                self.labels = residual_update(self.labels, moved)
+        return out
 
-    def summary_label(self):
-        """(B, D) image-level label from the final token labels, pooled like the features."""
-        if self.labels is None:
-            raise RuntimeError('no traced forward pass: the backbone did not run while attached')
-        extra = self.backbone.num_extra_tokens
+    def _pool_summary(self):
+        """The class token's label, or the patch mean where the backbone pools patches."""
+        extra = self.num_extra_tokens
         use_cls = extra > 0 and getattr(self.backbone, 'out_type', 'cls_token') != 'avg_featmap'
         return self.labels[:, 0] if use_cls else self.labels[:, extra:].mean(dim=1)

@@ -9,6 +9,7 @@ import torch
 from mmpretrain.models.utils.batch_augments import CutMix
 from mmpretrain.registry import BATCH_AUGMENTS
 
+from .aligned_batch_augment import AlignedBatchAugment
 from .mix_record import MixRecord
 
 
@@ -30,13 +31,24 @@ def paste_box(batch_inputs, batch_scores, box):
 
 
 @BATCH_AUGMENTS.register_module()
-class AlignedCutMix(CutMix):
+class AlignedCutMix(AlignedBatchAugment, CutMix):
+    """mmpretrain's ``CutMix`` (same arguments) with a mix record.
+
+    Args:
+        alpha (float): Beta(α, α) parameter of the sampled area ratio.
+        cutmix_minmax (list[float], optional): min/max box side ratio, as in ``CutMix``.
+        correct_lam (bool): must be True: the record's λ is the kept pixel area, because the
+            token labels are built from the pixels actually kept; an uncorrected λ would
+            contradict them. Defaults to True.
+    """
+
+    def __init__(self, alpha, cutmix_minmax=None, correct_lam=True):
+        if not correct_lam:
+            raise ValueError('AlignedCutMix always labels the kept pixel area (the token '
+                             'labels are built from it); correct_lam=False cannot be honoured')
+        super().__init__(alpha, cutmix_minmax=cutmix_minmax, correct_lam=True)
 
     def mix(self, batch_inputs, batch_scores):
         lam = np.random.beta(self.alpha, self.alpha)
         box, _ = self.cutmix_bbox_and_lam(batch_inputs.shape[-2:], lam)
         return paste_box(batch_inputs, batch_scores, box)
-
-    def __call__(self, batch_inputs, batch_score):
-        assert batch_score.ndim == 2, 'batch_score must be one-hot/soft (N, num_classes)'
-        return self.mix(batch_inputs, batch_score.float())

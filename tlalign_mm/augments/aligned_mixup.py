@@ -5,11 +5,13 @@ import torch
 from mmpretrain.models.utils.batch_augments import Mixup
 from mmpretrain.registry import BATCH_AUGMENTS
 
+from .aligned_batch_augment import AlignedBatchAugment
 from .mix_record import MixRecord
 
 
 @BATCH_AUGMENTS.register_module()
-class AlignedMixup(Mixup):
+class AlignedMixup(AlignedBatchAugment, Mixup):
+    """mmpretrain's ``Mixup`` (same arguments) with a mix record."""
 
     def mix(self, batch_inputs, batch_scores):
         lam = float(np.random.beta(self.alpha, self.alpha))
@@ -19,7 +21,3 @@ class AlignedMixup(Mixup):
         mask = torch.full(batch_inputs.shape[-2:], lam, device=batch_inputs.device)
         record = MixRecord.from_mix(index, lam, mask.expand(batch_size, -1, -1), batch_scores)
         return mixed, record.mixed_score(), record
-
-    def __call__(self, batch_inputs, batch_score):
-        assert batch_score.ndim == 2, 'batch_score must be one-hot/soft (N, num_classes)'
-        return self.mix(batch_inputs, batch_score.float())

@@ -7,11 +7,12 @@ fraction of patches.
 import numpy as np
 from mmpretrain.registry import BATCH_AUGMENTS
 
+from .aligned_batch_augment import AlignedBatchAugment
 from .aligned_cutmix import paste_box
 
 
 @BATCH_AUGMENTS.register_module()
-class AlignedTokenCutMix:
+class AlignedTokenCutMix(AlignedBatchAugment):
     """Args:
         alpha (float): Beta(α, α) parameter of the sampled area ratio.
         patch_size (int): side of the grid cells the box snaps to — the backbone's patch size
@@ -44,7 +45,3 @@ class AlignedTokenCutMix:
         lam = np.random.beta(self.alpha, self.alpha)
         box = tuple(v * self.patch_size for v in self.sample_box(grid_h, grid_w, lam))
         return paste_box(batch_inputs, batch_scores, box)
-
-    def __call__(self, batch_inputs, batch_score):
-        assert batch_score.ndim == 2, 'batch_score must be one-hot/soft (N, num_classes)'
-        return self.mix(batch_inputs, batch_score.float())

@@ -103,45 +103,38 @@ def build_loader(cfg, split, seed):
     return Runner.build_dataloader(loader, seed=seed)
 
 
-def make_mixer(mode, backbone):
+def make_mixer(mode, tracer):
+    """Pixel CutMix, or token-CutMix on the tracer's first token grid."""
     from tlalign_mm.augments import AlignedCutMix, AlignedTokenCutMix
     if mode == 'pixel':
         return AlignedCutMix(alpha=1.0)
-    stride = backbone.patch_embed.projection.stride
-    return AlignedTokenCutMix(alpha=1.0, patch_size=int(stride[0]))
+    return AlignedTokenCutMix(alpha=1.0, patch_size=tracer.token_size)
 
 
-def analyse(model, loader, batches, mixer, seed):
+def analyse(tracer, model, loader, batches, mixer, seed):
     """Per-depth :class:`FluctuationStats` over ``batches`` CutMix-ed batches."""
     import numpy as np
-    from tlalign_mm.alignment import MixRecordSource, build_tracer
+    from tlalign_mm.alignment import MixRecordSource
     from tlalign_mm.alignment.fluctuation import FluctuationStats
-    tracer = build_tracer(model.backbone)
     stats = FluctuationStats()
-    grid = {}
-    grid_hook = model.backbone.patch_embed.register_forward_hook(
-        lambda module, inputs, output: grid.update(hw=tuple(output[1])))
     np.random.seed(seed)
     torch.manual_seed(seed)
     done = 0
-    try:
-        for data in loader:
-            if done == batches:
-                break
-            with torch.no_grad():
-                inputs = model.data_preprocessor(data, training=False)['inputs']
-                # The share is label-free: the scores only fill the record's label fields.
-                _, _, record = mixer.mix(inputs, torch.zeros(inputs.size(0), 1))
-                tracer.history = []
-                tracer.attach(MixRecordSource(record, 'scalar'))
-                try:
-                    model.backbone(inputs)
-                finally:
-                    tracer.detach()
-            stats.add(tracer.history, record.lam, grid['hw'])
-            done += 1
-    finally:
-        grid_hook.remove()
+    for data in loader:
+        if done == batches:
+            break
+        with torch.no_grad():
+            inputs = model.data_preprocessor(data, training=False)['inputs']
+            # The share is label-free: the scores only fill the record's label fields.
+            _, _, record = mixer.mix(inputs, torch.zeros(inputs.size(0), 1))
+            tracer.history = []
+            tracer.attach(MixRecordSource(record, 'scalar'))
+            try:
+                model.backbone(inputs)
+            finally:
+                tracer.detach()
+        stats.add(tracer.history, record.lam, tracer.grid_hw)
+        done += 1
     if done < batches:
         print(f'note: the dataset gave {done} batches, fewer than --batches {batches}')
     return stats
@@ -198,14 +191,15 @@ def main(argv=None):
     args = parse_args(argv)
     import tlalign_mm  # noqa: F401  registers modules, installs the weights_only loader
     from mmengine.registry import init_default_scope
-    from tlalign_mm.alignment import UnsupportedBackboneError
+    from tlalign_mm.alignment import UnsupportedBackboneError, build_tracer
     try:
         cfg = load_cfg(args)
         init_default_scope(cfg.get('default_scope', 'mmpretrain'))
         torch.manual_seed(args.seed)
         model = build_model(cfg, args.checkpoint)
         loader = build_loader(cfg, args.split, args.seed)
-        stats = analyse(model, loader, args.batches, make_mixer(args.mix, model.backbone),
+        tracer = build_tracer(model.backbone)
+        stats = analyse(tracer, model, loader, args.batches, make_mixer(args.mix, tracer),
                         args.seed)
     except (ToolInputError, UnsupportedBackboneError) as err:
         sys.exit(f'error: {err}')

@@ -11,7 +11,6 @@ backbone untouched.
 from mmengine.registry import HOOKS
 
 from ...alignment import MixRecordSource, build_tracer
-from .mix_setup import check_mix_recording, unwrap_model
 from .mixed_label_hook import MixedLabelHook
 
 
@@ -25,11 +24,12 @@ class TLAlignHook(MixedLabelHook):
         label_mode (str): ``'scalar'`` (exact two-source form, cheapest) or ``'kdim'``.
         kernel (str): how attention is formed while tracing: ``'auto'`` (``'riding'`` on
             CPU, ``'sdpa'`` on GPU), ``'explicit'``, ``'fused'``, ``'riding'`` or ``'sdpa'``; see
-            :mod:`tlalign_mm.alignment.vit`.
+            :mod:`tlalign_mm.alignment.vit`; each tracer accepts the values it honours.
 
     Logs ``train/align_gap``, the mean |aligned λ − area λ| of each iteration.
     """
     log_key = 'train/align_gap'
+    config_error = TLAlignConfigError
 
     def __init__(self, label_mode='scalar', kernel='auto'):
         super().__init__()
@@ -39,10 +39,7 @@ class TLAlignHook(MixedLabelHook):
         self.tracer = None
         self._source = None
 
-    def before_train(self, runner):
-        model = unwrap_model(runner)
-        check_mix_recording(model, 'TLAlignHook', TLAlignConfigError)
-        self.model = model
+    def _setup(self, model):
         self.tracer = build_tracer(model.backbone, kernel=self.kernel)
 
     def _start(self, record):

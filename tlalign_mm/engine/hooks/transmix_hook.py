@@ -16,11 +16,9 @@ import dataclasses
 from mmengine.registry import HOOKS
 
 from ...alignment.class_attention import LastBlockClassAttention
-from ...alignment.propagation import own_fraction_on_grid
 from ...alignment.transmix import attention_own_share, cut_rows, transmix_lambda
-from .mix_setup import check_mix_recording, unwrap_model
 from .mixed_label_hook import MixedLabelHook
-from .tl_align_hook import TLAlignConfigError, TLAlignHook
+from .tl_align_hook import TLAlignConfigError
 
 
 class TransMixConfigError(TLAlignConfigError):
@@ -32,26 +30,20 @@ class TransMixConfigError(TLAlignConfigError):
 class TransMixHook(MixedLabelHook):
     """TransMix label re-weighting (Chen et al., CVPR 2022) on mmpretrain ViT/DeiT; no arguments."""
     log_key = 'train/transmix_shift'
+    config_error = TransMixConfigError
 
     def __init__(self):
         super().__init__()
         self.capture = None
 
-    def before_train(self, runner):
-        model = unwrap_model(runner)
-        check_mix_recording(model, 'TransMixHook', TransMixConfigError)
-        if any(isinstance(h, TLAlignHook) for h in runner.hooks):
-            raise TransMixConfigError(
-                'TransMixHook and TLAlignHook both rewrite the mixed label; use one of them')
-        self.model = model
+    def _setup(self, model):
         self.capture = LastBlockClassAttention(model.backbone)
 
     def _start(self, record):
         self.capture.attach()
 
     def _finish(self, record):
-        own = own_fraction_on_grid(record.own_mask, self.model.backbone.patch_embed,
-                                   self.capture.grid_hw)
+        own = self.capture.own_fraction(record.own_mask)
         lam_attn = attention_own_share(self.capture.attention, own)
         lam = transmix_lambda(record.lam, lam_attn, cut_rows(record.own_mask))
         # Same arithmetic as the augment's own label, so Mixup rows come out bit-identical.

@@ -1,9 +1,12 @@
 """Classification data preprocessor that keeps the mix record of aligned batch augments.
 
 mmpretrain's preprocessor calls its batch augment as ``inputs, scores = augment(inputs, scores)``;
-the aligned augments additionally return a :class:`MixRecord`. A thin wrapper around the random
-augment choice keeps that record for the duration of one ``forward`` and the preprocessor then
-writes it onto the data samples, where the label tracer reads it.
+an :class:`~tlalign_mm.augments.AlignedBatchAugment` additionally returns a :class:`MixRecord`.
+A thin wrapper around the random augment choice keeps that record for the duration of one
+``forward`` and the preprocessor then writes it onto the data samples, where the label tracer
+reads it. ``batch_augments`` is a property, so an augment set later (mmpretrain's
+``SwitchRecipeHook`` assigns a new ``RandomBatchAugment`` mid-training) is wrapped too and
+keeps recording instead of handing mmpretrain a 3-tuple.
 """
 from mmpretrain.models.utils import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
@@ -18,7 +21,8 @@ class _RecordKeepingAugment:
 
     @property
     def augments(self):
-        return self.augment.augments
+        """The augments the wrapped one chooses from (itself when it is a single augment)."""
+        return getattr(self.augment, 'augments', [self.augment])
 
     def __call__(self, inputs, scores):
         out = self.augment(inputs, scores)
@@ -34,10 +38,15 @@ class MixRecordingDataPreprocessor(ClsDataPreprocessor):
     which the tracer reads as "nothing to align".
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.batch_augments is not None:
-            self.batch_augments = _RecordKeepingAugment(self.batch_augments)
+    @property
+    def batch_augments(self):
+        return self._record_keeper
+
+    @batch_augments.setter
+    def batch_augments(self, augments):
+        if augments is not None and not isinstance(augments, _RecordKeepingAugment):
+            augments = _RecordKeepingAugment(augments)
+        self._record_keeper = augments
 
     def forward(self, data, training=False):
         out = super().forward(data, training)

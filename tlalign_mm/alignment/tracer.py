@@ -1,0 +1,169 @@
+"""The label-tracer contract, its error family and the backbone → tracer registry.
+
+A *label tracer* follows one backbone's forward pass and moves a label with every token, so that
+after the last block each token (and the image) carries the label of what it is made of. It
+never changes the features: it attaches to the stock modules (forward hooks, or mmpretrain's own
+switchable attention kernel) and restores them on :meth:`LabelTracer.detach`.
+
+What every tracer provides (and what the hooks, ``align_labels`` and the analysis tools use):
+
+- ``attach(source)`` / ``detach()``: trace the forward passes in between, with initial labels
+  from ``source`` (a :class:`~.label_sources.MixRecordSource` or
+  :class:`~.label_sources.ExplicitSource`).
+- ``pixels_to_tokens(pixel_map, grid_hw)``: how pixels map to the backbone's *first* token grid
+  (its stem). A (B, H, W) per-pixel share becomes the (B, Hp*Wp) share of each token, row-major;
+  only the tracer knows its stem (one patch conv, a conv stack, adaptive padding, ...).
+- ``token_size``: the pixel side of one first-grid token (where token-CutMix boxes snap).
+- ``labels``: the current (B, N, D) labels of every token the blocks see, extra tokens first;
+  ``token_labels()`` drops the extra (class/distillation) tokens.
+- ``summary_label()``: the (B, D) image-level label, pooled as the backbone pools its features.
+- ``history``: set it to a list to record ``(token_labels(), summary_label())``, detached, once
+  for the initial labels and once after every block (the token-fluctuation analysis).
+
+A subclass implements :meth:`LabelTracer._attach` (register its hooks, keeping the handles in
+``self._handles``), calls :meth:`LabelTracer.start` from its stem hook and
+:meth:`LabelTracer.record` after moving the labels through a block, and implements
+``pixels_to_tokens``, ``token_size`` and, if needed, ``_pool_summary`` / ``_check_complete``. It is registered for its
+backbone class with :func:`register_tracer`; that is all a new backbone needs.
+"""
+import functools
+
+import torch
+
+
+class UnsupportedBackboneError(ValueError):
+    """TL-Align cannot trace labels through this backbone, module or option.
+
+    A ValueError, not a TypeError: mmengine re-raises TypeErrors from hooks as bare TypeErrors,
+    and the tools print this family as one line.
+    """
+
+
+_TRACERS = {}
+
+
+def register_tracer(*backbone_types):
+    """Class decorator: ``tracer_type`` traces ``backbone_types`` (and their subclasses)."""
+
+    def register(tracer_type):
+        if not (isinstance(tracer_type, type) and issubclass(tracer_type, LabelTracer)):
+            raise TypeError(f'{tracer_type!r} is not a LabelTracer subclass')
+        for backbone_type in backbone_types:
+            _TRACERS[backbone_type] = tracer_type
+        return tracer_type
+
+    return register
+
+
+def registered_tracers():
+    """``{backbone class: tracer class}`` of every registered tracer."""
+    return dict(_TRACERS)
+
+
+def build_tracer(backbone, kernel='auto'):
+    """The tracer registered for the nearest class of ``backbone`` in its MRO."""
+    for backbone_type in type(backbone).__mro__:
+        if backbone_type in _TRACERS:
+            return _TRACERS[backbone_type](backbone, kernel=kernel)
+    supported = ', '.join(sorted(t.__name__ for t in _TRACERS))
+    raise UnsupportedBackboneError(
+        f'TL-Align cannot trace labels through {type(backbone).__module__}.'
+        f'{type(backbone).__name__}; supported backbones: {supported}')
+
+
+class LabelTracer:
+    """Base class of every label tracer; see the module docstring for the contract.
+
+    Args:
+        backbone (nn.Module): the stock backbone to trace.
+        kernel (str): how attention is formed while tracing; each tracer lists the values it
+            honours in ``kernels``. Defaults to ``'auto'``.
+    """
+    kernels = ('auto', )
+
+    def __init__(self, backbone, kernel='auto'):
+        if kernel not in self.kernels:
+            raise UnsupportedBackboneError(
+                f'{type(self).__name__} supports kernel in {self.kernels}, got {kernel!r}')
+        self.backbone = backbone
+        self.kernel = kernel
+        self.source = None
+        self.labels = None
+        self.grid_hw = None
+        self.num_extra_tokens = 0
+        self.history = None
+        self._handles = []
+
+    # ---- what a subclass implements ---------------------------------------------------------
+    def _attach(self):
+        """Register the forward hooks / kernels of one traced pass (handles in ``_handles``)."""
+        raise NotImplementedError
+
+    def _restore(self):
+        """Undo what :meth:`_attach` changed beyond the hook handles (e.g. swapped kernels)."""
+
+    def pixels_to_tokens(self, pixel_map, grid_hw):
+        """(B, Hp*Wp) per-token share of a (B, H, W) per-pixel share on the first grid."""
+        raise NotImplementedError
+
+    @property
+    def token_size(self):
+        """Pixel side of one token of the first grid."""
+        raise NotImplementedError
+
+    def _pool_summary(self):
+        """(B, D) image-level label of the current labels: the first extra (class) token's,
+        else the token mean. Also recorded in ``history`` after every block."""
+        if self.num_extra_tokens:
+            return self.labels[:, 0]
+        return self.labels.mean(dim=1)
+
+    def _check_complete(self):
+        """Raise unless the traced pass reached the backbone's output."""
+
+    # ---- shared life cycle ------------------------------------------------------------------
+    def attach(self, source):
+        """Trace the next forward pass(es) with initial labels from ``source``."""
+        self.detach()
+        self.source = source
+        self.labels = None
+        self.grid_hw = None
+        self._attach()
+
+    def detach(self):
+        """Remove every hook and restore the stock modules; safe to call twice."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        self._restore()
+        self.source = None
+
+    def start(self, grid_hw, num_extra_tokens=0):
+        """The stem produced ``grid_hw``: take the initial labels from the source."""
+        self.grid_hw = tuple(int(v) for v in grid_hw)
+        self.num_extra_tokens = num_extra_tokens
+        pool = functools.partial(self.pixels_to_tokens, grid_hw=self.grid_hw)
+        with torch.no_grad():
+            labels = self.source.initial_labels(pool, self.grid_hw, num_extra_tokens)
+        self.labels = labels.detach().float()
+        self.record()
+
+    def summary_label(self):
+        """(B, D) image-level label after the traced pass, pooled like the features."""
+        self._check_traced()
+        self._check_complete()
+        return self._pool_summary()
+
+    def token_labels(self):
+        """(B, N_tokens, D) labels of the spatial tokens (extra tokens dropped)."""
+        self._check_traced()
+        return self.labels[:, self.num_extra_tokens:]
+
+    def record(self):
+        """Append the current labels to ``history`` when it is recording."""
+        if self.history is not None:
+            self.history.append((self.token_labels().detach(), self._pool_summary().detach()))
+
+    def _check_traced(self):
+        if self.labels is None:
+            raise RuntimeError('no traced forward pass: the backbone did not run while attached')
