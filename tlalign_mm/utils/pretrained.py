@@ -103,7 +103,8 @@ def check_pretrained_backbone(model, cfg):
             f'{path} has no weights under prefix {prefix!r} (its top-level keys: '
             f'{_sample(tops)}); is it an mmpretrain classifier checkpoint?')
     model = model.module if is_model_wrapper(model) else model
-    own = model.backbone.state_dict()
+    backbone = model.backbone  # an adapter wrapper compares its frozen, plain-named weights
+    own = getattr(backbone, 'base_state_dict', backbone.state_dict)()
     missing = [k for k in own if k not in loaded]
     unexpected = [k for k in loaded if k not in own]
     total = sum(v.numel() for v in own.values())

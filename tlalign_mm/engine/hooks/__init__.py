@@ -4,3 +4,4 @@ from .transmix_hook import TransMixConfigError, TransMixHook
 
 __all__ = ['DatasetSanityHook', 'TLAlignHook', 'TLAlignConfigError', 'TransMixHook',
            'TransMixConfigError']
+from .trainable_params_hook import TrainableParamsHook

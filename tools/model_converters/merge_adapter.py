@@ -1,0 +1,72 @@
+"""Merge a KAdaptation / q-v LoRA checkpoint into a plain classifier checkpoint.
+
+Usage: python tools/model_converters/merge_adapter.py CONFIG CKPT DST [--cfg-options k=v ...]
+
+CONFIG is the adapter config the run trained with (its ``pretrained`` variable, or
+``--cfg-options pretrained=PATH``, names the frozen backbone); CKPT the run's checkpoint
+(adapter + head only). DST receives every weight with each ΔW folded into its qkv weight and
+bias, under the plain backbone's key names: it loads into the same config with
+``model.backbone`` replaced by ``model.backbone.module``, at no inference cost.
+"""
+import argparse
+import os.path as osp
+import sys
+import warnings
+
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+from mmengine.config import DictAction  # noqa: E402
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='merge adapter weights into a plain checkpoint')
+    parser.add_argument('config', help='the adapter config the checkpoint was trained with')
+    parser.add_argument('checkpoint', help='adapter checkpoint (adapter + head parameters)')
+    parser.add_argument('dst', help='where to write the merged checkpoint (must not exist)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. pretrained=PATH')
+    return parser.parse_args(argv)
+
+
+def merge(config, checkpoint, dst, cfg_options=None):
+    """Build the adapted model, load ``checkpoint``, write the merged state dict to ``dst``."""
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmpretrain.registry import MODELS
+
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    from launch_utils import ToolInputError, load_config
+    from tlalign_mm.models.peft import merged_model_state_dict
+
+    if osp.exists(dst):
+        raise ToolInputError(f'{dst} exists; refusing to overwrite it (choose another DST)')
+    if not osp.isfile(checkpoint):
+        raise ToolInputError(f'checkpoint not found: {checkpoint}')
+    cfg = load_config(config, cfg_options, None, 'none')
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    state = merged_model_state_dict(model)
+    torch.save(dict(meta=dict(merged_from=osp.abspath(checkpoint), config=osp.abspath(config)),
+                    state_dict=state), dst)
+    return state
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    from launch_utils import ToolInputError
+    from tlalign_mm.models.peft import AdapterMergeError
+    try:
+        state = merge(args.config, args.checkpoint, args.dst, args.cfg_options)
+    except (ToolInputError, AdapterMergeError) as err:
+        sys.exit(f'error: {err}')
+    print(f'wrote {args.dst}: {len(state)} tensors, adapters merged; load it with the same '
+          'config and model.backbone = model.backbone.module')
+
+
+if __name__ == '__main__':
+    main()
