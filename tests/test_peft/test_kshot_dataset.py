@@ -1,0 +1,60 @@
+"""KShotDataset over mmpretrain's CUB class on the CUB-format digits: exactly k per class, the
+same subset for the same seed, another for another seed, and a clear error when k is too big."""
+import collections
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmpretrain.registry import DATASETS
+
+import tlalign_mm  # noqa: F401
+from tlalign_mm.datasets import KShotDataset, KShotError
+
+from ..conftest import config_path
+
+
+def cub(root):
+    return dict(type='CUB', data_root=osp.join(str(root), 'digits_cub'), split='train',
+                pipeline=[])
+
+
+def test_exactly_k_per_class_seeded(digits_root):
+    full = DATASETS.build(cub(digits_root))
+    labels = full.get_gt_labels()
+    subsets = {}
+    for seed in (0, 0, 1):
+        ds = DATASETS.build(dict(type='KShotDataset', dataset=cub(digits_root), shots=5,
+                                 seed=seed))
+        counts = collections.Counter(int(ds[i]['gt_label']) for i in range(len(ds)))
+        assert counts == {c: 5 for c in range(10)}
+        assert len(ds) == 50 and ds.metainfo['classes'] == full.metainfo['classes']
+        # each item is the wrapped dataset's own item at the chosen index
+        assert ds[3]['img_path'] == full[int(ds.indices[3])]['img_path']
+        assert (ds.get_gt_labels() == labels[ds.indices]).all()
+        subsets.setdefault(seed, []).append(tuple(ds.indices))
+    assert subsets[0][0] == subsets[0][1]
+    assert subsets[0][0] != subsets[1][0]
+    assert len(set(subsets[0][0]) & set(subsets[1][0])) < 50
+
+
+def test_too_many_shots_is_one_clear_error(digits_root):
+    per_class = collections.Counter(DATASETS.build(cub(digits_root)).get_gt_labels().tolist())
+    with pytest.raises(KShotError, match=f'fewer than shots={max(per_class.values()) + 1}'):
+        KShotDataset(cub(digits_root), shots=max(per_class.values()) + 1)
+
+
+def test_fewshot_configs_wrap_the_train_split():
+    names = ['caltech101', 'cifar10', 'cifar100', 'cub', 'dtd', 'fgvc-aircraft', 'flowers102',
+             'food101', 'oxford-pets', 'stanford-cars', 'sun397']
+    for name in names:
+        cfg = Config.fromfile(config_path(
+            'peft', 'fewshot', f'clip-vit-b32_kadaptation_5shot_{name}.py'))
+        train = cfg.train_dataloader.dataset
+        assert train.type == 'KShotDataset' and train.shots == 5 and train.seed == 0
+        assert train.dataset.split in ('train', 'trainval')
+        assert cfg.test_dataloader.dataset.split == 'test'
+        assert cfg.test_dataloader.dataset.type == train.dataset.type
+        assert cfg.model.backbone.type == 'KAdaptationModel'
+        classes = DATASETS.get(train.dataset.type).METAINFO.get('classes')
+        if classes:  # Flowers102 ships no names; its count is checked by the fgvc tests
+            assert cfg.model.head.num_classes == len(classes), name
