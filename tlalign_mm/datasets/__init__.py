@@ -8,3 +8,4 @@ from .makers import (MAKERS, make_ade20k_style, make_coco_style, make_cub_style,
 
 __all__ = ['DigitsADE20KDataset', 'MAKERS', 'make_ade20k_style', 'make_coco_style',
            'make_cub_style', 'make_imagenet_style']
+from .kshot_dataset import KShotDataset, KShotError, kshot_indices  # registers KShotDataset
