@@ -1,2 +1,4 @@
 from .data_preprocessors import *  # noqa: F401,F403
 from .peft import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .classifiers import *  # noqa: F401,F403

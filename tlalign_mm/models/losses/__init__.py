@@ -1,0 +1,3 @@
+from .negative_losses import NegativeContrastiveLoss, NegativeL2Loss, NegativeUniformLoss
+
+__all__ = ['NegativeContrastiveLoss', 'NegativeL2Loss', 'NegativeUniformLoss']
