@@ -25,5 +25,6 @@ install_safe_local_loader()
 
 from . import augments, datasets, models  # noqa: E402,F401
 from . import alignment, engine  # noqa: E402,F401
+from . import evaluation  # noqa: E402,F401
 
 __all__ = ['__version__', 'check_stack', 'stack_versions', 'StackVersionError']

@@ -90,6 +90,7 @@ class CellRunner:
         return checkpoint
 
     def test(self, config, checkpoint, cell, cfg_options):
+        os.makedirs(cell.work_dir, exist_ok=True)  # a robustness cell trains nothing first
         options = ['--cfg-options', *cfg_options] if cfg_options else []
         self._run([sys.executable, 'tools/test.py', config, checkpoint, '--work-dir',
                    cell.work_dir, '--out-metrics', cell.metrics_file, *options],

@@ -18,6 +18,39 @@ def collect(spec, cells):
     return table
 
 
+def collect_submetrics(spec, cells):
+    """{task: {arm: {metric: [value per seed]}}} of every metric of each robustness task.
+
+    A robustness test reports one number per corruption, severity or subset beside its headline
+    metric; the report shows all of them, not only the one the main table ranks by.
+    """
+    robust = {task.name for task in spec.tasks if task.type == 'robustness'}
+    out = {name: {arm.name: {} for arm in spec.arms} for name in robust}
+    for cell in cells:
+        if cell.task in robust:
+            for key, value in cell.metrics().items():
+                out[cell.task][cell.arm].setdefault(key, []).append(value)
+    return out
+
+
+def submetric_tables(spec, submetrics):
+    """One Markdown table per robustness task: metrics as rows, arms as columns."""
+    lines = []
+    for task in spec.tasks:
+        if task.name not in submetrics:
+            continue
+        by_arm = submetrics[task.name]
+        keys = sorted({k for metrics in by_arm.values() for k in metrics})
+        lines += ['', f'### {task.label}', '',
+                  '| metric | ' + ' | '.join(arm.label for arm in spec.arms) + ' |',
+                  '|' + '---|' * (len(spec.arms) + 1)]
+        for key in keys:
+            row = ' | '.join(fmt(by_arm[arm.name][key]) if by_arm[arm.name].get(key) else '-'
+                             for arm in spec.arms)
+            lines.append(f'| {key} | {row} |')
+    return '\n'.join(lines) + '\n' if lines else ''
+
+
 def summarise(values):
     mean = statistics.fmean(values)
     std = statistics.stdev(values) if len(values) > 1 else 0.0
@@ -35,7 +68,7 @@ def fmt(values):
     return f'{_number(mean)} ± {_number(std)}' if len(values) > 1 else _number(mean)
 
 
-def write_reports(spec, table, out_dir):
+def write_reports(spec, table, out_dir, submetrics=None):
     tasks = [t for t in spec.tasks]
     results = dict(
         metrics={t.name: t.metric for t in tasks}, seeds=spec.seeds,
@@ -43,6 +76,8 @@ def write_reports(spec, table, out_dir):
                                       mean=summarise(table[arm.name][t.name])[0],
                                       std=summarise(table[arm.name][t.name])[1])
                          for t in tasks} for arm in spec.arms})
+    if submetrics:
+        results['submetrics'] = submetrics
     paths = {k: osp.join(out_dir, f'results.{k}') for k in ('json', 'csv', 'md', 'png')}
     with open(paths['json'], 'w') as f:
         json.dump(results, f, indent=2)
@@ -58,7 +93,7 @@ def write_reports(spec, table, out_dir):
     for arm in spec.arms:
         cells = ' | '.join(fmt(table[arm.name][t.name]) for t in tasks)
         lines.append(f'| {arm.label} | {cells} |')
-    markdown = '\n'.join(lines) + '\n'
+    markdown = '\n'.join(lines) + '\n' + submetric_tables(spec, submetrics or {})
     with open(paths['md'], 'w') as f:
         f.write(markdown)
     plot(spec, table, paths['png'])

@@ -6,7 +6,7 @@ from mmengine.config import Config
 
 from ..utils.config_checks import DatasetRootError, check_data_roots
 from .cells import Cell, CellRunner, Progress, finished_training
-from .report import collect, write_reports
+from .report import collect, collect_submetrics, write_reports
 from .spec import BenchmarkConfigError, task_configs
 
 
@@ -26,6 +26,8 @@ def prepare_data(spec):
             if not osp.isdir(target):
                 print(f'making {target}', flush=True)
                 make(target, seed=0)
+        if any(task.type == 'robustness' for task in spec.tasks):
+            make_digits_corrupted(spec.data_root)
     transfer = {task.config for task in spec.tasks if task.type == 'transfer'}
     for what, path in task_configs(spec):
         cfg = Config.fromfile(path)
@@ -37,6 +39,15 @@ def prepare_data(spec):
             check_data_roots(cfg)
         except DatasetRootError as err:
             raise BenchmarkConfigError(f'{what}: {err}') from None
+
+
+def make_digits_corrupted(data_root):
+    """Digits-C (the digits val split under 15 corruptions) for the demo's robustness tasks."""
+    from ..datasets.makers.corrupted_style import make_corrupted_style
+    target = osp.join(data_root, 'digits_imagenet_c')
+    if not osp.isdir(target):
+        print(f'making {target}', flush=True)
+        make_corrupted_style(target, seed=0, source=osp.join(data_root, 'digits_imagenet'))
 
 
 def build_cells(spec, work_dir):
@@ -72,10 +83,13 @@ def run_benchmark(spec, work_dir, repo_root):
                       or runner.train(arm.pretrain, pretrain_dir, pre_opts))
         if task.type == 'pretrain':
             metrics = runner.test(arm.pretrain, checkpoint, cell, pre_opts)
+        elif task.type == 'robustness':
+            opts = common + list(spec.cfg_options.get(task.name, []))
+            metrics = runner.test(task.config, checkpoint, cell, opts)
         else:
             opts = common + list(spec.cfg_options.get(task.name, [])) + seed
             down = runner.train(task.config, cell.work_dir, opts + pretrained_init(checkpoint))
             metrics = runner.test(task.config, down, cell, opts)
         progress.end(f'{task.metric} = {metrics[task.metric]:.4f}')
     table = collect(spec, cells)
-    return write_reports(spec, table, work_dir)
+    return write_reports(spec, table, work_dir, submetrics=collect_submetrics(spec, cells))

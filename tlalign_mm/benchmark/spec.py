@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 
 from mmengine.config import Config
 
-TASK_TYPES = ('pretrain', 'transfer')
+# pretrain: test the arm's own config; transfer: train + test a downstream config from the arm's
+# checkpoint; robustness: test the arm's checkpoint with a robustness test config, no training.
+TASK_TYPES = ('pretrain', 'transfer', 'robustness')
 
 
 class BenchmarkConfigError(ValueError):
@@ -78,7 +80,7 @@ def load_spec(path, root, arms=None, tasks=None):
         if 'metric' not in task:
             raise BenchmarkConfigError(f'task {name!r} needs a `metric` to report')
         config = None
-        if kind == 'transfer':
+        if kind in ('transfer', 'robustness'):
             config = _existing(task.get('config', ''), f'task {name!r}', root)
         spec_tasks.append(Task(name, kind, task['metric'], config, task.get('label', name)))
     data = cfg.get('data', {})
