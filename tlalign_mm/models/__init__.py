@@ -1,3 +1,4 @@
+from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .peft import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

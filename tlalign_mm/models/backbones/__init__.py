@@ -1,0 +1,1 @@
+from .iformer import IFormer  # noqa: F401
