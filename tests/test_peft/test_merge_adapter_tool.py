@@ -1,6 +1,7 @@
 """The adapter chain on the digits fine-grained task: tools/train.py with the KAdaptation config
 from a pre-training checkpoint -> an adapter-only checkpoint -> merge_adapter.py -> a plain
 classifier checkpoint whose outputs equal the adapted model's."""
+import json
 import os.path as osp
 import sys
 
@@ -40,6 +41,9 @@ def test_train_merge_and_plain_model_agree(digits_root, tmp_path):
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'default_hooks.checkpoint.interval=1', *LOADERS])
     ckpt = osp.join(work, 'epoch_1.pth')
+    # TrainableParamsHook's record: adapter (4 layers x (4x64 + 64) + 4x64) + the 650 head
+    record = json.load(open(osp.join(work, 'trainable_params.json')))
+    assert record == dict(trainable=2186, total=148170 + 1536)
     saved = torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict']
     assert all('kron_' in k or k.startswith(('backbone.shared.', 'head.')) for k in saved)
     assert sum(v.numel() for v in saved.values()) == 4 * (4 * 64 + 64) + 4 * 64 + 650

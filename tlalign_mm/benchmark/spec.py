@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from mmengine.config import Config
 
+from .methods import method_tasks
+
 # pretrain: test the arm's own config; transfer: train + test a downstream config from the arm's
 # checkpoint; robustness: test the arm's checkpoint with a robustness test config, no training.
 TASK_TYPES = ('pretrain', 'transfer', 'robustness')
@@ -28,6 +30,7 @@ class Task:
     metric: str
     config: str = None
     label: str = None
+    method: str = None  # set on the per-method tasks of a transfer task with `methods`
 
 
 @dataclass
@@ -79,6 +82,11 @@ def load_spec(path, root, arms=None, tasks=None):
                 f'task {name!r} has unknown type {kind!r}; known types: {TASK_TYPES}')
         if 'metric' not in task:
             raise BenchmarkConfigError(f'task {name!r} needs a `metric` to report')
+        if kind == 'transfer' and 'methods' in task:
+            spec_tasks.extend(method_tasks(
+                name, task, lambda n, c, lab, m: Task(n, kind, task['metric'], c, lab, m),
+                lambda p, what: _existing(p, what, root)))
+            continue
         config = None
         if kind in ('transfer', 'robustness'):
             config = _existing(task.get('config', ''), f'task {name!r}', root)
