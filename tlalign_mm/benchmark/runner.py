@@ -6,6 +6,7 @@ from mmengine.config import Config
 
 from ..utils.config_checks import DatasetRootError, check_data_roots
 from .cells import Cell, CellRunner, Progress, finished_training
+from .methods import write_methods_report
 from .report import collect, collect_submetrics, write_reports
 from .spec import BenchmarkConfigError, task_configs
 
@@ -87,9 +88,13 @@ def run_benchmark(spec, work_dir, repo_root):
             opts = common + list(spec.cfg_options.get(task.name, []))
             metrics = runner.test(task.config, checkpoint, cell, opts)
         else:
-            opts = common + list(spec.cfg_options.get(task.name, [])) + seed
+            key = task.name.rsplit('.', 1)[0] if task.method else task.name  # methods share
+            opts = common + list(spec.cfg_options.get(key, [])) + seed
             down = runner.train(task.config, cell.work_dir, opts + pretrained_init(checkpoint))
-            metrics = runner.test(task.config, down, cell, opts)
+            # the pre-training checkpoint again: an adapter checkpoint holds no frozen backbone
+            metrics = runner.test(task.config, down, cell, opts + pretrained_init(checkpoint))
         progress.end(f'{task.metric} = {metrics[task.metric]:.4f}')
     table = collect(spec, cells)
-    return write_reports(spec, table, work_dir, submetrics=collect_submetrics(spec, cells))
+    markdown, paths = write_reports(spec, table, work_dir,
+                                    submetrics=collect_submetrics(spec, cells))
+    return markdown + write_methods_report(spec, table, cells, work_dir), paths
