@@ -6,5 +6,4 @@ from .mix_record import MixRecord
 
 __all__ = ['AlignedBatchAugment', 'AlignedCutMix', 'AlignedMixup', 'AlignedTokenCutMix',
            'MixRecord']
-from .mix_token import MixToken, TokenMixRecord  # noqa: F401
 from .patch_negatives import PatchInfill, PatchRotate, PatchShuffle  # noqa: F401
