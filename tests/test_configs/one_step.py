@@ -1,0 +1,79 @@
+"""One real training iteration of a paper-scale config, for the config tests.
+
+The config's own train dataloader (dataset class, sampler, pipeline), optimiser wrapper (after the
+tools' device defaults, so the AMP wrapper a paper config asks for becomes the CPU bf16 one here),
+train loop, parameter schedulers and custom hooks (TL-Align, TransMix) go through mmengine's
+Runner; the loop stops after its first epoch, which the cut-down loader makes one iteration. The model is passed in built, so the arms of one architecture can share it: each arm
+only brings its own data preprocessor (batch augments, mix recording).
+"""
+import copy
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from launch_utils import apply_device_defaults
+
+NO_WORKERS = dict(num_workers=0, persistent_workers=False)
+
+
+class StopAfterFirstEpoch(Hook):
+    """Ends training after one epoch, the way mmengine's EarlyStoppingHook ends it, so the
+    config's own max_epochs and schedulers (warm-up and the phases after it) are built."""
+    priority = 'LOWEST'
+
+    def after_train_epoch(self, runner):
+        runner.train_loop.stop_training = True
+
+
+def with_preprocessor(model, cfg, registry):
+    """Give ``model`` the data preprocessor ``cfg`` builds, as mmpretrain's ImageClassifier
+    does at construction: the top-level preprocessor with the model's train_cfg as its batch
+    augments."""
+    preprocessor = copy.deepcopy(dict(cfg.data_preprocessor))
+    preprocessor.setdefault('type', 'ClsDataPreprocessor')
+    # a copy: RandomBatchAugment appends the no-mixing probability to the `probs` it is given
+    preprocessor.setdefault('batch_augments', copy.deepcopy(cfg.model.get('train_cfg')))
+    model.data_preprocessor = registry.build(preprocessor)
+    return model
+
+
+def train_one_iteration(cfg, model, work_dir, samples=2, optim_wrapper=None):
+    """Run one training iteration of ``cfg`` on ``model``; returns the runner afterwards.
+
+    Args:
+        cfg (Config): the parsed config; a copy runs, with its train loader cut to
+            ``samples`` images in one batch and no worker processes.
+        model (nn.Module): the model to train, already built (and possibly shared).
+        work_dir (str | Path): where the runner writes its log.
+        samples (int): images in the single batch. Defaults to 2 (a partner to mix with).
+        optim_wrapper (OptimWrapper, optional): a wrapper built earlier for ``model`` from an
+            identical ``optim_wrapper`` config, to keep its optimiser state allocated across
+            arms. Defaults to None (built from ``cfg``).
+    """
+    cfg = copy.deepcopy(cfg)
+    cfg.launcher = 'none'
+    apply_device_defaults(cfg)
+    loader = cfg.train_dataloader
+    loader.update(NO_WORKERS, batch_size=samples)
+    # serialize_data=False: packing the list runs gc.collect(), seconds on a heap of big models
+    loader.dataset.update(indices=samples, serialize_data=False)
+    runner = Runner(
+        model=model, work_dir=str(work_dir), train_dataloader=loader,
+        train_cfg=cfg.train_cfg, optim_wrapper=optim_wrapper or cfg.optim_wrapper,
+        param_scheduler=cfg.get('param_scheduler'),
+        custom_hooks=[*(cfg.get('custom_hooks') or []), StopAfterFirstEpoch()],
+        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
+        default_scope=cfg.default_scope, randomness=dict(seed=0), log_level='WARNING')
+    runner.train()
+    return runner
+
+
+def snapshot(model):
+    """Copies of every trainable parameter, to tell afterwards which ones the step moved."""
+    return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def moved(model, before):
+    return {n for n, p in model.named_parameters() if n in before
+            and not torch.equal(p.detach(), before[n])}
