@@ -1,4 +1,6 @@
 # DeiT-S full fine-tuning on Stanford Cars, 196 classes, 224 px, 8 GPUs x 96.
+# The cheaper 100-epoch recipe (no RandAugment or batch mixing); DeiT's transfer protocol
+# (1000 epochs, ImageNet augmentation kept) is deit-small_finetune-1000e_stanford-cars-224.py.
 #   bash tools/dist_train.sh configs/fgvc/deit-small_finetune_stanford-cars-224.py 8
 # Checkpoint: `pretrained` below, by default the CutMix-baseline pre-training's last epoch;
 # the TL-Align arm runs this same file with

@@ -1,4 +1,6 @@
 # Swin-T full fine-tuning on CIFAR-100 upsampled to 224 px, 100 classes, 8 GPUs x 96.
+# The cheaper 100-epoch recipe (no RandAugment or batch mixing); DeiT's transfer protocol
+# (1000 epochs, ImageNet augmentation kept) is swin-tiny_finetune-1000e_cifar100-224.py.
 #   bash tools/dist_train.sh configs/fgvc/swin-tiny_finetune_cifar100-224.py 8
 # Checkpoint: `pretrained` below, by default the CutMix-baseline pre-training's last epoch;
 # the TL-Align arm runs this same file with

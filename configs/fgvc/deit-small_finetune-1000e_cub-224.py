@@ -1,0 +1,26 @@
+# DeiT-S full fine-tuning on CUB-200-2011, 200 classes, 224 px, with DeiT's transfer protocol:
+# 1000 epochs at batch 768 (8 GPUs x 96), SGD lr 0.01, the ImageNet recipe's RandAugment,
+# Mixup/CutMix and label smoothing kept, random erasing and drop path removed (see
+# ../_base_/fgvc_deit_transfer_protocol.py). The cheaper 100-epoch variant without the ImageNet
+# augmentation is deit-small_finetune_cub-224.py.
+#   bash tools/dist_train.sh configs/fgvc/deit-small_finetune-1000e_cub-224.py 8
+# Checkpoint: `pretrained` below, by default the CutMix-baseline pre-training's last epoch;
+# the TL-Align arm runs this same file with
+#   --cfg-options pretrained=work_dirs/deit-small_tlalign_8xb128_in1k/epoch_300.pth
+# Data: $CUB_ROOT (default data/CUB_200_2011).
+_base_ = [
+    '../_base_/datasets/fgvc/cub_224.py',
+    '../_base_/models/fgvc_deit-small.py',
+    '../_base_/fgvc_deit_transfer_protocol.py',
+    '../_base_/fgvc_runtime.py',
+]
+
+pretrained = 'work_dirs/deit-small_cutmix_8xb128_in1k/epoch_300.pth'
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+    head=dict(num_classes={{_base_.fgvc_num_classes}}),
+    train_cfg={{_base_.fgvc_deit_batch_augments}},
+)
+train_dataloader = dict(
+    sampler={{_base_.fgvc_deit_sampler}},
+    dataset=dict(pipeline={{_base_.fgvc_deit_train_pipeline}}))
