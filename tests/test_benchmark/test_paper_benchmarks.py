@@ -12,9 +12,14 @@ from ..conftest import ROOT, config_path
 
 FINE_GRAINED = {'cub', 'cars', 'flowers', 'aircraft', 'cifar100'}
 BENCHMARKS = {
-    'deit-small_in1k_transfer.py': ('deit-small', {'cutmix', 'tlalign', 'transmix'}),
-    'swin-tiny_in1k_transfer.py': ('swin-tiny', {'cutmix', 'tlalign'}),
+    'deit-small_in1k_transfer.py': ('deit-small', {'mixup-cutmix', 'cutmix', 'tlalign',
+                                                   'transmix'}),
+    'swin-tiny_in1k_transfer.py': ('swin-tiny', {'mixup-cutmix', 'cutmix', 'tlalign'}),
 }
+# the protocols the published numbers come from: DeiT's 1000-epoch transfer recipe for the
+# fine-grained sets, the Swin paper's multi-scale 1x for Swin on COCO (mmdet's 1x for DeiT)
+COCO = {'deit-small': 'mask-rcnn_deit-small_fpn_1x_coco.py',
+        'swin-tiny': 'mask-rcnn_swin-tiny_fpn_ms-crop-1x_coco.py'}
 
 
 @pytest.mark.parametrize('name', sorted(BENCHMARKS))
@@ -30,6 +35,9 @@ def test_paper_benchmark_definition(name):
         if task.type == 'transfer':
             assert f'{arch}_' in os.path.basename(task.config), task.config
             assert 'pretrained' in Config.fromfile(task.config), task.config
+    configs = {t.name: os.path.basename(t.config) for t in spec.tasks if t.config}
+    assert configs['coco'] == COCO[arch]
+    assert all(configs[t].startswith(f'{arch}_finetune-1000e_') for t in FINE_GRAINED)
     metrics = {t.name: t.metric for t in spec.tasks}
     assert metrics['ade20k'] == 'mIoU' and metrics['coco'] == 'coco/bbox_mAP'
     assert {metrics[t] for t in FINE_GRAINED} == {'accuracy/top1'}
