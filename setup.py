@@ -16,6 +16,12 @@ setup(
     'on mmpretrain / mmsegmentation / mmdetection',
     packages=find_packages(exclude=('tests', 'configs', 'tools')),
     python_requires='>=3.10',
-    # The stack is pinned and installed by tools/bootstrap.sh (mmcv needs a source build).
-    install_requires=[],
+    # What the package runs on (tlalign_mm/utils/stack.py checks the same ranges at import).
+    # tools/bootstrap.sh installs the tested pins with --no-deps; `pip install -e .` into an
+    # existing OpenMMLab environment checks these instead.
+    install_requires=[
+        'torch>=2.1.0', 'mmcv>=2.0.0,<2.2.0', 'mmengine>=0.8.3,<1.0.0',
+        'mmpretrain>=1.2.0,<1.3.0', 'mmsegmentation>=1.2.0,<1.3.0', 'mmdet>=3.3.0,<3.4.0',
+        'numpy', 'opencv-python-headless', 'matplotlib', 'pycocotools', 'scikit-learn'
+    ],
 )

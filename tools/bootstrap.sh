@@ -44,6 +44,16 @@ PY="$VENV/bin/python"
 PIP=(quiet_pip "$PY" -m pip install --disable-pip-version-check)
 
 PYVER="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
+# mmcv's CUDA ops (RoIAlign, NMS for Mask R-CNN on GPU) are built where torch sees a GPU, for its
+# compute capability; TLALIGN_MMCV_CUDA=1 forces them (e.g. TORCH_CUDA_ARCH_LIST=9.0 for Hopper,
+# built on a CPU machine with nvcc), TLALIGN_MMCV_CUDA=0 forbids them.
+MMCV_CUDA="${TLALIGN_MMCV_CUDA:-$("$PY" -c 'import torch; print(int(torch.cuda.is_available()))' 2>/dev/null || echo 0)}"
+if [[ "$MMCV_CUDA" == 1 && -z "${TORCH_CUDA_ARCH_LIST:-}" ]]; then
+  TORCH_CUDA_ARCH_LIST="$("$PY" -c 'import torch; print("%d.%d" % torch.cuda.get_device_capability())')"
+  export TORCH_CUDA_ARCH_LIST
+fi
+MMCV_FLAVOUR=cpu
+[[ "$MMCV_CUDA" == 1 ]] && MMCV_FLAVOUR="cuda${TORCH_CUDA_ARCH_LIST// /_}"
 CONSTRAINTS="$VENV/tlalign_constraints.txt"
 printf 'torch==%s\ntorchvision==%s\nmmcv==%s\n' \
   "$TORCH_VERSION" "$TORCHVISION_VERSION" "$MMCV_VERSION" > "$CONSTRAINTS"
@@ -56,10 +66,12 @@ log "torch $TORCH_VERSION, torchvision $TORCHVISION_VERSION"
 
 if ! "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 2>/dev/null \
    || ! "$PY" -c "import mmcv.ops" 2>/dev/null; then
+  # The CPU wheel keeps its old cache key, so existing caches stay valid.
   WHEEL_DIR="$CACHE_ROOT/wheels/mmcv-$MMCV_VERSION-torch$TORCH_VERSION-$PYVER"
+  [[ "$MMCV_FLAVOUR" != cpu ]] && WHEEL_DIR="$WHEEL_DIR-$MMCV_FLAVOUR"
   mkdir -p "$WHEEL_DIR"
   if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-    log "building mmcv $MMCV_VERSION with ops from source (one time, ~12 min on 2 cores)"
+    log "building mmcv $MMCV_VERSION with $MMCV_FLAVOUR ops from source (one time, ~12 min on 2 cores)"
     BUILD="$(mktemp -d)"
     trap 'rm -rf "$BUILD"' EXIT
     quiet_pip "$PY" -m pip download -q --no-deps --no-binary :all: "mmcv==$MMCV_VERSION" -d "$BUILD"
@@ -68,7 +80,7 @@ if ! "$PY" -c "import mmcv, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSION')" 
     # torch 2.14's headers use C++20 features; mmcv hard-codes -std=c++17.
     sed -i 's/-std=c++17/-std=c++20/g' "$SRC/setup.py"
     grep -q -- '-std=c++20' "$SRC/setup.py" || { echo "mmcv setup.py patch did not apply" >&2; exit 1; }
-    (cd "$SRC" && MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="$(nproc)" \
+    (cd "$SRC" && MMCV_WITH_OPS=1 FORCE_CUDA="$MMCV_CUDA" MAX_JOBS="$(nproc)" \
       quiet_pip "$PY" -m pip wheel -q --no-build-isolation --no-deps . -w "$BUILD/dist")
     cp "$BUILD"/dist/mmcv-*.whl "$WHEEL_DIR/"
   else

@@ -95,9 +95,8 @@ class MixedLabelHook(Hook):
 
     # ---- the watched forward pass ----------------------------------------------------------
     def _detach(self):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
+        while self._handles:
+            self._handles.pop().remove()
         self._end_batch()
 
     def _end_batch(self):
