@@ -129,7 +129,7 @@ def build_arm(arm, args):
     hook = None
     if aligned:
         hook = TLAlignHook(label_mode=arm.split('-')[1], kernel=args.kernel)
-        hook.runner = SimpleNamespace(model=model, message_hub=message_hub())
+        hook.runner = SimpleNamespace(model=model, message_hub=message_hub(), hooks=[hook])
         hook.before_train(hook.runner)
     return model, optim, hook
 
