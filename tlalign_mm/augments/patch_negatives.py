@@ -8,10 +8,10 @@ while keeping every local patch statistic:
 - :class:`PatchInfill` overwrites a central block of patches with patches copied from the border.
 
 A model trained with a negative loss (:mod:`tlalign_mm.models.losses.negative_losses`) learns
-not to be confident on them. The views are batched tensor ops on the input's device (one
-``gather`` each, no Python loop over samples or patches), so they cost a small fraction of a
-training step. They work on any number of channels, which lets a caller move a per-pixel map
-(e.g. the CutMix own-image mask) together with the image under the same random draw.
+not to be confident on them. The views are batched tensor ops on the input's device (an
+indexing copy or ``gather`` each, no Python loop over samples or patches), so they cost a small
+fraction of a training step. They work on any number of channels, which lets a caller move a
+per-pixel map (e.g. the CutMix own-image mask) together with the image under the same draw.
 """
 import math
 
@@ -34,17 +34,31 @@ def backbone_patch_size(backbone):
     return (stride, stride) if isinstance(stride, int) else tuple(stride)
 
 
-def to_patches(images, patch_size):
-    """(B, C, H, W) -> (B, N, C, P, P), N = (H/P)(W/P) patches in row-major grid order."""
+def patch_grid(images, patch_size):
+    """(B, C, rows, P, cols, P) view of a batch (no copy) and its (rows, cols) patch grid."""
     batch, channels, height, width = images.shape
     if height % patch_size or width % patch_size:
         raise NegativeViewConfigError(
             f'image size {height}x{width} is not a multiple of the negative-view patch size '
             f'{patch_size}; pick a patch size that divides the input size')
     rows, cols = height // patch_size, width // patch_size
-    patches = images.reshape(batch, channels, rows, patch_size, cols, patch_size)
-    patches = patches.permute(0, 2, 4, 1, 3, 5)
-    return patches.reshape(batch, rows * cols, channels, patch_size, patch_size), (rows, cols)
+    return images.reshape(batch, channels, rows, patch_size, cols, patch_size), (rows, cols)
+
+
+def to_patches(images, patch_size):
+    """(B, C, H, W) -> (B, N, C, P, P), N = (H/P)(W/P) patches in row-major grid order."""
+    grid_view, grid = patch_grid(images, patch_size)
+    patches = grid_view.permute(0, 2, 4, 1, 3, 5)
+    return patches.reshape(images.size(0), -1, *patches.shape[3:]), grid
+
+
+def pick_patches(grid_view, sources, cols):
+    """(B, M, C, P, P) patches ``sources`` (B, M) (row-major ids) of a :func:`patch_grid` view.
+
+    One advanced-indexing copy straight from the image layout (no intermediate patch tensor).
+    """
+    batch = torch.arange(grid_view.size(0), device=sources.device)[:, None]
+    return grid_view[batch, :, sources // cols, :, sources % cols, :]
 
 
 def from_patches(patches, grid):
@@ -54,12 +68,6 @@ def from_patches(patches, grid):
     images = patches.reshape(batch, rows, cols, channels, patch_size, patch_size)
     images = images.permute(0, 3, 1, 4, 2, 5)
     return images.reshape(batch, channels, rows * patch_size, cols * patch_size)
-
-
-def gather_patches(patches, index):
-    """``out[b, i] = patches[b, index[b, i]]`` for (B, M) ``index``."""
-    expanded = index[:, :, None, None, None].expand(-1, -1, *patches.shape[2:])
-    return patches.gather(1, expanded)
 
 
 class PatchNegativeView:
@@ -89,10 +97,6 @@ class PatchNegativeView:
 
     def __call__(self, images):
         """Return the negative view of ``images`` (a new tensor, same shape and dtype)."""
-        patches, grid = to_patches(images, self.patch_size)
-        return from_patches(self.transform(patches, grid), grid)
-
-    def transform(self, patches, grid):
         raise NotImplementedError
 
     def __repr__(self):
@@ -103,10 +107,13 @@ class PatchNegativeView:
 class PatchShuffle(PatchNegativeView):
     """P-Shuffle: an independent random permutation of the patch grid for every image."""
 
-    def transform(self, patches, grid):
+    def __call__(self, images):
+        patches, grid = to_patches(images, self.patch_size)
         batch, num = patches.shape[:2]
-        order = torch.rand(batch, num, device=patches.device).argsort(dim=1)
-        return gather_patches(patches, order)
+        order = torch.rand(batch, num, device=images.device).argsort(dim=1)
+        # Whole-patch row copies of a contiguous (B*N, C*P*P) matrix: the fastest gather here.
+        rows = (order + torch.arange(batch, device=images.device)[:, None] * num).flatten()
+        return from_patches(patches.reshape(batch * num, -1)[rows].view(patches.shape), grid)
 
 
 def rotation_tables(patch_size, device):
@@ -128,7 +135,8 @@ class PatchRotate(PatchNegativeView):
         super().__init__(patch_size)
         self._tables = {}
 
-    def transform(self, patches, grid):
+    def __call__(self, images):
+        patches, grid = to_patches(images, self.patch_size)
         batch, num, channels, size, _ = patches.shape
         device = patches.device
         if device not in self._tables:
@@ -137,7 +145,7 @@ class PatchRotate(PatchNegativeView):
         source = self._tables[device][turns]  # (B, N, P*P)
         flat = patches.reshape(batch, num, channels, size * size)
         rotated = flat.gather(3, source[:, :, None, :].expand(-1, -1, channels, -1))
-        return rotated.reshape(patches.shape)
+        return from_patches(rotated.reshape(patches.shape), grid)
 
 
 def central_block(grid, fraction):
@@ -182,16 +190,22 @@ class PatchInfill(PatchNegativeView):
         self.fraction = fraction
         self._blocks = {}
 
-    def transform(self, patches, grid):
-        batch, device = patches.size(0), patches.device
+    def __call__(self, images):
+        grid_view, grid = patch_grid(images, self.patch_size)
+        batch, device = images.size(0), images.device
         key = (grid, device)
         if key not in self._blocks:
             inside, border = central_block(grid, self.fraction)
             self._blocks[key] = inside.to(device), border.to(device)
         inside, border = self._blocks[key]
         draw = torch.randint(0, border.numel(), (batch, inside.numel()), device=device)
-        out = patches.clone()
-        out[:, inside] = gather_patches(patches, border[draw])
+        out = images.clone()
+        # Only the central block is written: the border stays the clone's untouched pixels.
+        rows, cols = (inside // grid[1])[None], (inside % grid[1])[None]
+        out_view = patch_grid(out, self.patch_size)[0]
+        batch_index = torch.arange(batch, device=device)[:, None]
+        out_view[batch_index, :, rows, :, cols, :] = pick_patches(grid_view, border[draw],
+                                                                  grid[1])
         return out
 
     def __repr__(self):

@@ -1,6 +1,7 @@
 """What PNA's negative views cost next to a ViT training step (CPU or GPU, one process).
 
-Three timings, each the median over ``--repeats`` after ``--warmup`` untimed runs:
+Three timings, each the median over ``--repeats`` rounds after ``--warmup`` untimed ones; every
+round times all of them in turn, so drift of a shared machine hits each alike:
 - ``view``: making each negative view (P-Shuffle, P-Rotate, P-Infill) of a (B, 3, H, W) batch;
 - ``step``: a plain training step at batch B (forward, soft-target cross entropy, backward,
   AdamW step) of a stock mmpretrain ``VisionTransformer`` + ``VisionTransformerClsHead``;
@@ -8,7 +9,9 @@ Three timings, each the median over ``--repeats`` after ``--warmup`` untimed run
   positives + the uniform loss on the negatives, backward, step. Its extra time over ``step`` is
   the method's own price (the negatives' forward and backward), reported separately from the
   views' overhead ``view / step``.
-Writes a JSON with every timing and ratio.
+Writes a JSON with every timing and ratio. On CPU the tool re-runs itself with a caching glibc
+heap (as tlalign_overhead.py does): otherwise every large tensor is page-faulted in afresh and
+the timings measure the allocator's history rather than the compute.
 
   python tools/analysis/negative_view_cost.py [--arch deit-small] [--batch 32] [--img-size 224]
       [--patch-size 16] [--repeats 5] [--warmup 2] [--out FILE]
@@ -18,6 +21,7 @@ import json
 import os
 import os.path as osp
 import statistics
+import sys
 import time
 import warnings
 
@@ -28,6 +32,8 @@ import torch.nn.functional as F  # noqa: E402
 
 # A two-block ViT for smoke runs of the tool itself (``--arch tiny-test``).
 TINY_ARCH = dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64)
+# Keep freed memory in the heap (the values of tools/analysis/tlalign_overhead.py).
+STEADY_MALLOC = dict(MALLOC_MMAP_THRESHOLD_='33554432', MALLOC_TRIM_THRESHOLD_='68719476736')
 
 
 def parse_args(argv=None):
@@ -58,20 +64,21 @@ def build(args):
     return model, optimizer
 
 
-def timed(fn, args):
+def timed_rounds(functions, args):
+    """{name: median ms} of ``functions`` ({name: fn}), interleaved round by round."""
     def sync():
         if args.device.startswith('cuda'):
             torch.cuda.synchronize()
-    for _ in range(args.warmup):
-        fn()
-    sync()
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    times = {name: [] for name in functions}
+    for round_index in range(args.warmup + args.repeats):
+        for name, fn in functions.items():
+            sync()
+            start = time.perf_counter()
+            fn()
+            sync()
+            if round_index >= args.warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}
 
 
 def main(argv=None):
@@ -103,13 +110,19 @@ def main(argv=None):
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
-    with torch.no_grad():
-        view_ms = {name: timed(lambda v=view: v(images), args) for name, view in views.items()}
-    step_ms = timed(step, args)
-    pna_ms = timed(pna_step, args)
+    def view_only(view):
+        with torch.no_grad():
+            view(images)
+
+    functions = {name: (lambda v=view: view_only(v)) for name, view in views.items()}
+    functions.update(step=step, pna_step=pna_step)
+    ms = timed_rounds(functions, args)
+    view_ms = {name: ms[name] for name in views}
+    step_ms, pna_ms = ms['step'], ms['pna_step']
     result = dict(
         arch=args.arch, batch=args.batch, img_size=args.img_size, patch_size=args.patch_size,
         device=args.device, threads=torch.get_num_threads(), repeats=args.repeats,
+        malloc={k: os.environ.get(k) for k in STEADY_MALLOC},
         view_ms=view_ms, step_ms=step_ms, pna_step_ms=pna_ms,
         view_over_step={k: v / step_ms for k, v in view_ms.items()},
         pna_step_over_step=pna_ms / step_ms)
@@ -121,5 +134,13 @@ def main(argv=None):
     return result
 
 
+def reexec_with_steady_malloc(argv):
+    args = parse_args(argv)
+    if args.device != 'cpu' or all(os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
+        return
+    os.execve(sys.executable, [sys.executable, __file__, *argv], dict(os.environ, **STEADY_MALLOC))
+
+
 if __name__ == '__main__':
+    reexec_with_steady_malloc(sys.argv[1:])
     main()
