@@ -1,8 +1,6 @@
 """TL-Align through the real mmengine runner on the digits data."""
-import copy
 import glob
 import json
-import os
 import os.path as osp
 
 import pytest

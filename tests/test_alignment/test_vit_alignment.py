@@ -5,9 +5,10 @@ from mmpretrain.models.backbones import ResNet, VisionTransformer
 
 from tlalign_mm.alignment import (ExplicitSource, MixRecordSource, UnsupportedBackboneError,
                                   align_labels, build_tracer)
-from tlalign_mm.augments import AlignedCutMix, AlignedMixup, AlignedTokenCutMix
+from tlalign_mm.augments import AlignedTokenCutMix
 
 from .naive_reference import reference_vit_labels
+from .tracing import traced_image_labels
 
 TINY = dict(embed_dims=64, num_layers=3, num_heads=4, feedforward_channels=96)
 
@@ -66,56 +67,6 @@ def test_default_cls_label_is_patch_mean():
     torch.testing.assert_close(
         align_labels(vit, images, labels),
         align_labels(vit, images, labels, cls_label=labels.mean(1)))
-
-
-def traced_image_labels(vit, images, record, mode, kernel='sdpa'):
-    tracer = build_tracer(vit, kernel=kernel)
-    source = MixRecordSource(record, mode)
-    tracer.attach(source)
-    try:
-        with torch.no_grad():
-            vit(images)
-        final = tracer.summary_label()
-        return source.image_label(final), source.own_share(final)
-    finally:
-        tracer.detach()
-
-
-@pytest.mark.parametrize('augment', [
-    AlignedCutMix(alpha=1.0),              # pixel box: fractional own-share on edge patches
-    AlignedTokenCutMix(alpha=1.0, patch_size=4),
-])
-def test_scalar_path_equals_kdim_path(augment):
-    torch.manual_seed(3)
-    vit = make_vit()
-    images = torch.randn(6, 3, 32, 32)
-    scores = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 3, 4, 0]), 10).float()
-    mixed, _, record = augment(images.clone(), scores)
-    scalar, scalar_share = traced_image_labels(vit, mixed, record, 'scalar')
-    kdim, kdim_share = traced_image_labels(vit, mixed, record, 'kdim')
-    torch.testing.assert_close(scalar, kdim, atol=1e-5, rtol=0)
-    # Samples mixed with a different class: the K-dim label projects back onto the scalar share.
-    differs = (record.own_score != record.partner_score).any(-1)
-    torch.testing.assert_close(scalar_share[differs], kdim_share[differs], atol=1e-5, rtol=0)
-    # And both equal the naive reference fed with the same two-source token labels.
-    grid_share = torch.nn.functional.avg_pool2d(record.own_mask[:, None], 4).flatten(1)
-    patch_labels = (grid_share[..., None] * record.own_score[:, None] +
-                    (1 - grid_share[..., None]) * record.partner_score[:, None])
-    cls_label = record.mixed_score()
-    expected = reference_vit_labels(vit, mixed, patch_labels, cls_label)
-    torch.testing.assert_close(scalar, expected, atol=1e-5, rtol=0)
-
-
-def test_mixup_alignment_is_a_no_op():
-    torch.manual_seed(1)
-    vit = make_vit()
-    images = torch.randn(4, 3, 32, 32)
-    scores = torch.nn.functional.one_hot(torch.tensor([1, 2, 3, 4]), 10).float()
-    mixed, area_label, record = AlignedMixup(alpha=0.8)(images.clone(), scores)
-    for mode in ('scalar', 'kdim'):
-        aligned, share = traced_image_labels(vit, mixed, record, mode)
-        torch.testing.assert_close(aligned, area_label, atol=1e-6, rtol=0)
-        torch.testing.assert_close(share, record.lam, atol=1e-6, rtol=0)
 
 
 def test_batch_of_one():
@@ -188,12 +139,6 @@ def test_detach_restores_stock_backbone():
 def test_unsupported_backbone_is_refused_by_name():
     with pytest.raises(UnsupportedBackboneError, match='ResNet'):
         build_tracer(ResNet(depth=18))
-
-
-def test_patch_labels_must_match_backbone_grid():
-    vit = make_vit()
-    with pytest.raises(ValueError, match='8x8 patch grid'):
-        align_labels(vit, torch.randn(1, 3, 32, 32), torch.rand(1, 63, 3))
 
 
 def test_pixel_mask_on_padded_grid_counts_only_real_pixels():
