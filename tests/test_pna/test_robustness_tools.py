@@ -114,3 +114,5 @@ def test_benchmark_robustness_task_reports_every_submetric(tmp_path):
     assert '| digits-c/severity_1 | 45.00 ± 0.00 | 55.00 ± 0.00 |' in markdown
     saved = json.loads(open(paths['json']).read())
     assert saved['submetrics']['robust']['b']['digits-c/fog'] == [40.0, 41.0]
+    shipped = load_spec(osp.join(ROOT, 'configs', 'benchmarks', 'pna_digits.py'), ROOT)
+    assert [t.type for t in shipped.tasks] == ['pretrain', 'robustness']
