@@ -12,8 +12,10 @@ Three sources, in order of precedence:
 """
 import torch
 
+from ...datasets.data_errors import DataError
 
-class TokenTargetError(ValueError):
+
+class TokenTargetError(DataError):
     """A sample's dense target does not fit the head (token count or class count)."""
 
 
