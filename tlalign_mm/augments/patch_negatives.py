@@ -156,14 +156,16 @@ def central_block(grid, fraction):
     rows, cols = grid
     if rows * cols < 2:
         raise NegativeViewConfigError(
-            f'P-Infill needs at least 2 patches to copy from the border, the grid is '
+            'P-Infill needs at least 2 patches to copy from the border, the grid is '
             f'{rows}x{cols}; use a smaller patch_size')
     side = math.sqrt(fraction)
     block_h = min(rows, max(1, round(rows * side)))
     block_w = min(cols, max(1, round(cols * side)))
-    if block_h == rows and block_w == cols:
-        block_w -= 1 if cols > 1 else 0
-        block_h -= 1 if cols == 1 else 0
+    if block_h == rows and block_w == cols:  # leave a border to copy from
+        if cols > 1:
+            block_w -= 1
+        else:
+            block_h -= 1
     top, left = (rows - block_h) // 2, (cols - block_w) // 2
     inside = torch.zeros(rows, cols, dtype=torch.bool)
     inside[top:top + block_h, left:left + block_w] = True

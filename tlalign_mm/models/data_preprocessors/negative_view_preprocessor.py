@@ -58,7 +58,7 @@ class NegativeViewDataPreprocessor(MixRecordingDataPreprocessor):
         view = MODELS.build(negative_view) if isinstance(negative_view, dict) else negative_view
         if not isinstance(view, PatchNegativeView):
             raise NegativeViewConfigError(
-                f'negative_view must be a PatchNegativeView (PatchShuffle, PatchRotate, '
+                'negative_view must be a PatchNegativeView (PatchShuffle, PatchRotate, '
                 f'PatchInfill), got {type(view).__name__}')
         self.negative_view = view
 
