@@ -22,6 +22,8 @@ except StackVersionError as err:
 from .utils.checkpoint import install_safe_local_loader  # noqa: E402
 
 install_safe_local_loader()
+from .utils.atomic_io import install_atomic_local_backend  # noqa: E402
+install_atomic_local_backend()  # checkpoints and other mmengine file writes replace atomically
 
 from . import augments, datasets, models  # noqa: E402,F401
 from . import alignment, engine  # noqa: E402,F401

@@ -13,9 +13,14 @@ from mmengine.runner import Runner
 import tlalign_mm  # noqa: F401  registers modules, safe checkpoint loading
 from tlalign_mm.engine import init_cpu_process_group
 from tlalign_mm.alignment import UnsupportedBackboneError
-from tlalign_mm.engine.hooks import TLAlignConfigError
+from tlalign_mm.datasets.data_errors import DataError
+from tlalign_mm.datasets.dataset_checks import check_classification_annotations
+from tlalign_mm.engine.hooks import NonFiniteLossError, TLAlignConfigError
 from tlalign_mm.utils import (ClassCountError, CorruptedCheckpointError, DatasetRootError,
                               UnsafeCheckpointError, check_data_roots)
+from tlalign_mm.utils.config_checks import dataset_configs
+from tlalign_mm.utils.checkpoint_fit import CheckpointMismatchError, check_checkpoint_fits
+from tlalign_mm.utils.resume import resumable_checkpoint
 from tlalign_mm.utils.pretrained import (PretrainedCheckpointError, check_pretrained_backbone,
                                          check_pretrained_exists, use_pretrained)
 
@@ -24,8 +29,69 @@ CONFIG_ERRORS = (ClassCountError, TLAlignConfigError, UnsupportedBackboneError,
                  UnsafeCheckpointError, CorruptedCheckpointError)
 
 
+# Errors of a started run that the tools report in one line (exit 1) instead of a traceback.
+TRAINING_ERRORS = (NonFiniteLossError, DataError)
+
+
 class ToolInputError(Exception):
     """Bad input that the tool reports in one line."""
+
+
+def one_line(err):
+    """The message of ``err`` without a worker traceback around it.
+
+    A DataLoader worker re-raises its error in the main process with the worker's traceback
+    prepended; the original message is the last line, after ``ClassName: ``.
+    """
+    text = str(err).strip()
+    last = text.splitlines()[-1] if text else type(err).__name__
+    prefix = f'{type(err).__name__}: '
+    return last.split(prefix, 1)[1] if prefix in last else last
+
+
+def resolve_resume(cfg, resume):
+    """``--resume`` (``'auto'``: newest loadable checkpoint in the work dir) or a path."""
+    if resume != 'auto':
+        cfg.resume, cfg.load_from = True, resume
+        return
+    found = resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    if found is None:
+        print(f'--resume: no complete checkpoint in {cfg.work_dir}; starting from scratch')
+    cfg.resume, cfg.load_from = found is not None, found
+
+
+def apply_reliability_defaults(cfg, allow_nonfinite_loss=False):
+    """Stop at a non-finite loss, keep RNG states in checkpoints, resume inside an epoch.
+
+    The epoch-based loop becomes :class:`~tlalign_mm.engine.ResumableEpochBasedTrainLoop`
+    (same arguments); a config naming another loop type keeps it.
+    """
+    hooks = cfg.get('custom_hooks') or []
+    types = {h.get('type') for h in hooks}
+    if 'FiniteLossHook' not in types:
+        hooks.append(dict(type='FiniteLossHook',
+                          action='warn' if allow_nonfinite_loss else 'raise'))
+    if 'RNGStateHook' not in types:
+        hooks.append(dict(type='RNGStateHook'))
+    cfg.custom_hooks = hooks
+    loop = cfg.get('train_cfg')
+    if loop is None:
+        return
+    if loop.get('type') == 'EpochBasedTrainLoop' or (
+            'type' not in loop and loop.get('by_epoch', False)):
+        loop.pop('by_epoch', None)
+        loop['type'] = 'ResumableEpochBasedTrainLoop'
+
+
+def check_loaded_checkpoint(runner, path):
+    """One-line refusal of a checkpoint that leaves model weights uninitialised."""
+    if not path:
+        return
+    try:
+        check_checkpoint_fits(runner.model, path)
+    except (CheckpointMismatchError, CorruptedCheckpointError, UnsafeCheckpointError,
+            FileNotFoundError) as err:
+        raise ToolInputError(str(err)) from None
 
 
 def load_config(path, cfg_options, work_dir, launcher):
@@ -86,6 +152,8 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
     is initialised."""
     try:
         check_data_roots(cfg, check_loaders)
+        for where, dataset_cfg in dataset_configs(cfg, check_loaders):
+            check_classification_annotations(dataset_cfg, where)
         if check_pretrained:
             check_pretrained_exists(cfg)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
@@ -93,5 +161,5 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
             check_pretrained_backbone(runner.model, cfg)
         return runner
     except (DatasetRootError, ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
-            PretrainedCheckpointError) as err:
+            PretrainedCheckpointError, DataError) as err:
         raise ToolInputError(str(err)) from None

@@ -1,10 +1,10 @@
 """Evaluate a checkpoint with the config's own evaluator (Accuracy, IoUMetric, CocoMetric, ...).
 
 Usage: python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-metrics metrics.json]
+       [--allow-missing-weights]
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -28,6 +28,9 @@ def parse_args(argv=None):
         help='override settings in the config, e.g. test_dataloader.batch_size=4')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--allow-missing-weights', action='store_true',
+        help='evaluate even if the checkpoint leaves model weights uninitialised')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -38,8 +41,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import (ToolInputError, apply_device_defaults, build_runner,
-                              load_config)
+    from launch_utils import (TRAINING_ERRORS, ToolInputError, apply_device_defaults,
+                              build_runner, check_loaded_checkpoint, load_config, one_line)
+    from tlalign_mm.utils.atomic_io import atomic_write_json
 
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
@@ -47,14 +51,19 @@ def main(argv=None):
             raise ToolInputError(f'checkpoint not found: {args.checkpoint}')
         cfg.load_from = args.checkpoint
         apply_device_defaults(cfg)
+        cfg.custom_hooks = [*(cfg.get('custom_hooks') or []), dict(type='DatasetSanityHook')]
         runner = build_runner(cfg, check_loaders=('test_dataloader', ))
+        if not args.allow_missing_weights:
+            check_loaded_checkpoint(runner, args.checkpoint)
     except ToolInputError as err:
         sys.exit(f'error: {err}')
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    except TRAINING_ERRORS as err:  # unreadable data: one line, exit 1
+        sys.exit(f'error: {one_line(err)}')
     if args.out_metrics and runner.rank == 0:
-        os.makedirs(osp.dirname(osp.abspath(args.out_metrics)), exist_ok=True)
-        with open(args.out_metrics, 'w') as f:
-            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+        # atomic: a benchmark cell counts as finished once this file exists
+        atomic_write_json(args.out_metrics, {k: float(v) for k, v in metrics.items()}, indent=2)
     return metrics
 
 

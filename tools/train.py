@@ -1,6 +1,7 @@
 """Train any tlalign_mm config: mmpretrain, mmseg or mmdet (the config's ``default_scope`` decides).
 
 Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+       [--allow-nonfinite-loss] [--allow-missing-weights]
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
@@ -36,6 +37,13 @@ def parse_args(argv=None):
         help='override settings in the config, e.g. model.head.num_classes=10')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument(
+        '--allow-nonfinite-loss', action='store_true',
+        help='warn and go on at a NaN/inf loss instead of stopping before it is saved')
+    parser.add_argument(
+        '--allow-missing-weights', action='store_true',
+        help='load a --resume / load_from checkpoint even if it leaves model weights '
+        'uninitialised (e.g. fine-tuning a new head from a full checkpoint)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -46,17 +54,16 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import (CONFIG_ERRORS, ToolInputError, apply_amp,
-                              apply_device_defaults, build_runner, load_config)
+    from launch_utils import (CONFIG_ERRORS, TRAINING_ERRORS, ToolInputError, apply_amp,
+                              apply_device_defaults, apply_reliability_defaults, build_runner,
+                              check_loaded_checkpoint, load_config, one_line, resolve_resume)
 
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
         if args.amp:
             apply_amp(cfg)
-        if args.resume == 'auto':
-            cfg.resume, cfg.load_from = True, None
-        elif args.resume is not None:
-            cfg.resume, cfg.load_from = True, args.resume
+        if args.resume is not None:
+            resolve_resume(cfg, args.resume)
         if args.no_validate:
             cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         if args.auto_scale_lr:
@@ -66,14 +73,19 @@ def main(argv=None):
         if not any(h.get('type') == 'DatasetSanityHook' for h in hooks):
             hooks.append(dict(type='DatasetSanityHook'))
         cfg.custom_hooks = hooks
+        apply_reliability_defaults(cfg, allow_nonfinite_loss=args.allow_nonfinite_loss)
         runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'),
                               check_pretrained=True)
+        if not args.allow_missing_weights:
+            check_loaded_checkpoint(runner, cfg.get('load_from'))
     except ToolInputError as err:
         sys.exit(f'error: {err}')
     try:
         runner.train()
     except CONFIG_ERRORS as err:  # raised by hooks in before_train, before any iteration
         sys.exit(f'error: {err}')
+    except TRAINING_ERRORS as err:  # non-finite loss, unreadable data: one line, exit 1
+        sys.exit(f'error: {one_line(err)}')
 
 
 if __name__ == '__main__':

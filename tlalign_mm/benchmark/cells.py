@@ -11,6 +11,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from ..utils.atomic_io import atomic_write_text
+
 
 class CellFailed(RuntimeError):
     """A training or test run of a cell exited with an error."""
@@ -85,8 +87,7 @@ class CellRunner:
             args = [sys.executable, 'tools/train.py', config]
         self._run([*args, '--work-dir', work_dir, *options], osp.join(work_dir, 'train.log'))
         checkpoint = last_checkpoint(work_dir)
-        with open(osp.join(work_dir, 'train_done'), 'w') as f:
-            f.write(checkpoint)
+        atomic_write_text(osp.join(work_dir, 'train_done'), checkpoint)
         return checkpoint
 
     def test(self, config, checkpoint, cell, cfg_options):

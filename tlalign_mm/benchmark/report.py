@@ -4,6 +4,8 @@ import json
 import os.path as osp
 import statistics
 
+from ..utils.atomic_io import atomic_open
+
 
 def collect(spec, cells):
     """{arm: {task: [metric value per seed]}} read from each cell's metrics.json."""
@@ -79,9 +81,9 @@ def write_reports(spec, table, out_dir, submetrics=None):
     if submetrics:
         results['submetrics'] = submetrics
     paths = {k: osp.join(out_dir, f'results.{k}') for k in ('json', 'csv', 'md', 'png')}
-    with open(paths['json'], 'w') as f:
+    with atomic_open(paths['json']) as f:
         json.dump(results, f, indent=2)
-    with open(paths['csv'], 'w', newline='') as f:
+    with atomic_open(paths['csv'], newline='') as f:
         writer = csv.writer(f)
         writer.writerow(['arm', 'task', 'metric', 'seed', 'value'])
         for arm in spec.arms:
@@ -94,7 +96,7 @@ def write_reports(spec, table, out_dir, submetrics=None):
         cells = ' | '.join(fmt(table[arm.name][t.name]) for t in tasks)
         lines.append(f'| {arm.label} | {cells} |')
     markdown = '\n'.join(lines) + '\n' + submetric_tables(spec, submetrics or {})
-    with open(paths['md'], 'w') as f:
+    with atomic_open(paths['md']) as f:
         f.write(markdown)
     plot(spec, table, paths['png'])
     return markdown, paths
@@ -115,5 +117,6 @@ def plot(spec, table, path):
         ax.set_ylabel(task.metric, fontsize=8)
         ax.tick_params(axis='x', labelsize=8, rotation=15)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_open(path, 'wb') as f:
+        fig.savefig(f, dpi=120, format='png')
     plt.close(fig)

@@ -1,3 +1,4 @@
 from .cpu_distributed import CPUDistributedDataParallel, init_cpu_process_group
 from .hooks import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
+from .resumable_epoch_loop import ResumableEpochBasedTrainLoop

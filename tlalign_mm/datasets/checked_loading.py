@@ -1,0 +1,45 @@
+"""``LoadImageFromFile`` that names the file it cannot decode.
+
+mmcv's transform lets OpenCV fail on a zero-byte, truncated or non-image file with an assertion
+(``!buf.empty()``) or returns ``None`` for an image PIL/OpenCV reads as nothing, so a corrupt file
+among millions ends training with a message that names no file. This subclass keeps the
+arguments and behaviour (including ``ignore_empty``) and raises
+:class:`~.data_errors.UnreadableImageError` with the path instead. It is registered under the
+stock name in mmcv's ``TRANSFORMS`` (which mmpretrain, mmseg and mmdet pipelines resolve to), so
+every config gets it without a change.
+"""
+from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
+from mmcv.transforms import TRANSFORMS
+
+from .data_errors import UnreadableImageError
+
+
+class CheckedLoadImageFromFile(MMCVLoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` (same arguments) with errors that name the file."""
+
+    def transform(self, results):
+        filename = results['img_path']
+        try:
+            loaded = super().transform(results)
+        except FileNotFoundError:
+            raise UnreadableImageError(f'image file not found: {filename}') from None
+        except Exception as err:  # noqa: BLE001  OpenCV/PIL raise many types for bad bytes
+            size = _size(filename)
+            raise UnreadableImageError(
+                f'cannot decode image {filename} ({size}): {type(err).__name__}: '
+                f'{str(err).strip().splitlines()[-1] if str(err).strip() else ""}'
+            ) from None
+        return loaded
+
+
+def _size(path):
+    import os
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return 'unreadable'
+    return 'zero bytes' if size == 0 else f'{size} bytes'
+
+
+TRANSFORMS.register_module(name='LoadImageFromFile', module=CheckedLoadImageFromFile,
+                           force=True)
