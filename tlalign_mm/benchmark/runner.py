@@ -6,6 +6,7 @@ from mmengine.config import Config
 
 from ..utils.config_checks import DatasetRootError, check_data_roots
 from .cells import Cell, CellRunner, Progress, finished_training
+from .locking import hold_work_dir
 from .methods import write_methods_report
 from .report import collect, collect_submetrics, write_reports
 from .spec import BenchmarkConfigError, task_configs
@@ -64,6 +65,7 @@ def build_cells(spec, work_dir):
 
 def run_benchmark(spec, work_dir, repo_root):
     prepare_data(spec)
+    hold_work_dir(work_dir)  # refuses a second benchmark process on this work dir
     runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus)
     arms = {arm.name: arm for arm in spec.arms}
     tasks = {task.name: task for task in spec.tasks}
