@@ -20,11 +20,13 @@ def batch(n=6, classes=5, size=32, seed=0):
                                            (AlignedMixup(alpha=0.8), Mixup(alpha=0.8))])
 def test_same_images_and_labels_as_mmpretrain(aligned, stock):
     images, scores = batch()
+    # torch seed 4: randperm(6) pairs no sample with itself, where the aligned augments re-pair
+    # (tlalign_mm/augments/partner.py); everything else is mmpretrain's draw for draw.
     np.random.seed(3)
-    torch.manual_seed(3)
+    torch.manual_seed(4)
     ours, our_scores, record = aligned(images.clone(), scores)
     np.random.seed(3)
-    torch.manual_seed(3)
+    torch.manual_seed(4)
     theirs, their_scores = stock(images.clone(), scores)
     torch.testing.assert_close(ours, theirs)
     torch.testing.assert_close(our_scores, their_scores)

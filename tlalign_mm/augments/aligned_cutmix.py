@@ -11,6 +11,7 @@ from mmpretrain.registry import BATCH_AUGMENTS
 
 from .aligned_batch_augment import AlignedBatchAugment
 from .mix_record import MixRecord
+from .partner import partner_permutation
 
 
 def paste_box(batch_inputs, batch_scores, box):
@@ -21,7 +22,7 @@ def paste_box(batch_inputs, batch_scores, box):
     """
     y1, y2, x1, x2 = box
     batch_size, height, width = batch_inputs.size(0), *batch_inputs.shape[-2:]
-    index = torch.randperm(batch_size, device=batch_inputs.device)
+    index = partner_permutation(batch_size, batch_inputs.device)  # no self-pairs
     batch_inputs[:, :, y1:y2, x1:x2] = batch_inputs[index, :, y1:y2, x1:x2]
     mask = torch.ones(height, width, device=batch_inputs.device)
     mask[y1:y2, x1:x2] = 0

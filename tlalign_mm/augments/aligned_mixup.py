@@ -7,6 +7,7 @@ from mmpretrain.registry import BATCH_AUGMENTS
 
 from .aligned_batch_augment import AlignedBatchAugment
 from .mix_record import MixRecord
+from .partner import partner_permutation
 
 
 @BATCH_AUGMENTS.register_module()
@@ -16,7 +17,7 @@ class AlignedMixup(AlignedBatchAugment, Mixup):
     def mix(self, batch_inputs, batch_scores):
         lam = float(np.random.beta(self.alpha, self.alpha))
         batch_size = batch_inputs.size(0)
-        index = torch.randperm(batch_size, device=batch_inputs.device)
+        index = partner_permutation(batch_size, batch_inputs.device)  # no self-pairs
         mixed = lam * batch_inputs + (1 - lam) * batch_inputs[index]
         mask = torch.full(batch_inputs.shape[-2:], lam, device=batch_inputs.device)
         record = MixRecord.from_mix(index, lam, mask.expand(batch_size, -1, -1), batch_scores)
