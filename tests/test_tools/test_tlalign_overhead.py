@@ -46,3 +46,23 @@ def test_unknown_kernel_is_refused():
     out = run_tool([TOOL, '--kernel', 'flash'])
     assert out.returncode != 0
     assert "invalid choice: 'flash'" in out.stderr
+
+
+def test_count_ops_reports_the_host_work_per_block(tmp_path):
+    """One counted step per arm: CutMix is the zero line; the traced arms add their label ops
+    (the riding kernel's padding and blend among them) and tlalign_mm Python calls."""
+    out_json = str(tmp_path / 'ops.json')
+    out = run_tool([TOOL, '--arch', 'deit-tiny', '--img-size', '32', '--batch', '2',
+                    '--num-classes', '10', '--count-ops', '--device', 'cpu', '--out', out_json],
+                   env_extra={'OMP_NUM_THREADS': '1'})
+    assert out.returncode == 0, out.stderr[-3000:]
+    with open(out_json) as f:
+        results = json.load(f)
+    assert results['blocks'] == 12
+    rows = results['arms']
+    assert rows['cutmix']['extra_ops_per_block'] == 0 and rows['cutmix']['python_calls'] == 0
+    for arm in ('tlalign-scalar', 'tlalign-kdim'):
+        assert rows[arm]['extra_ops_per_block'] > 0 and rows[arm]['python_calls'] > 0
+        # One residual blend per block, from the one propagation rule.
+        assert rows[arm]['top_extra_ops']['lerp'] == 12
+    assert 'extra/block' in out.stdout

@@ -69,6 +69,9 @@ def parse_args(argv=None):
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', help='write the results as JSON here')
+    p.add_argument('--count-ops', action='store_true',
+                   help='instead of timing: count the dispatched aten ops and tlalign_mm Python '
+                   'calls of one full train step per arm (machine-independent host work)')
     p.add_argument('--system-malloc', action='store_true',
                    help="CPU: time with glibc's default heap behaviour (see STEADY_MALLOC)")
     p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
@@ -220,11 +223,46 @@ def cuda_memory(arm_state, batch, args):
     return dict(peak_mb=peak / 2**20, step_mb=(peak - base) / 2**20)
 
 
+def count_ops(args):
+    """One warm step per arm, then one counted step; the extra over CutMix per block."""
+    from op_counts import count_host_work, host_work_rows
+    batch = make_batch(args, 0)
+    counts = {}
+    for arm in args.arms:
+        state = build_arm(arm, args)
+        train_step(*state, batch)
+        counts[arm] = count_host_work(lambda: train_step(*state, batch))
+    blocks = num_blocks(state[0].backbone)
+    rows = host_work_rows(counts, blocks, base='cutmix' if 'cutmix' in args.arms else args.arms[0])
+    print(f'host work of one train step, {blocks} blocks ({args.device}):')
+    print(f'{"arm":<16}{"aten ops":>10}{"extra/block":>13}{"py calls":>10}{"extra/block":>13}')
+    for arm, row in rows.items():
+        print(f'{arm:<16}{row["aten_ops"]:>10}{row["extra_ops_per_block"]:>13.1f}'
+              f'{row["python_calls"]:>10}{row["extra_calls_per_block"]:>13.1f}')
+    for arm, row in rows.items():
+        if row['top_extra_ops']:
+            print(f'  {arm} extra ops: ' + ', '.join(f'{k} {v}'
+                                                      for k, v in row['top_extra_ops'].items()))
+    results = dict(config=vars(args), blocks=blocks, arms=rows)
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+def num_blocks(backbone):
+    if hasattr(backbone, 'stages'):
+        return sum(len(stage.blocks) for stage in backbone.stages)
+    return len(backbone.layers)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.memory_child:
         return memory_child(args.memory_child, args)
+    if args.count_ops:
+        return count_ops(args)
 
     torch.backends.cuda.matmul.allow_tf32 = True
     print(f'TL-Align overhead: {args.backbone} {args.arch} {args.img_size}px batch {args.batch} '
@@ -281,7 +319,7 @@ def main(argv=None):
 
 def reexec_with_steady_malloc(argv):
     args = parse_args(argv)
-    if args.device != 'cpu' or args.system_malloc or args.memory_child or all(
+    if args.device != 'cpu' or args.system_malloc or args.memory_child or args.count_ops or all(
             os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
         return
     print('(re-running with a caching glibc heap: ' +

@@ -1,0 +1,71 @@
+"""A machine-independent measure of a train step's host work: dispatched aten ops and the
+Python calls made inside tlalign_mm.
+
+On a fast GPU a TL-Align step is host-bound: its extra cost is Python and kernel launches, not
+arithmetic. Timing that on a CPU machine is noise; counting it is exact and repeatable. Every
+aten op that reaches the dispatcher (views included, in forward and backward) is counted by a
+``TorchDispatchMode``; every Python function call whose code lives in the ``tlalign_mm`` package
+(hooks, tracer kernels, label arithmetic) is counted by a profile function.
+"""
+import os.path as osp
+import sys
+from collections import Counter
+
+from torch.utils._python_dispatch import TorchDispatchMode
+
+import tlalign_mm
+
+PACKAGE_DIR = osp.dirname(osp.abspath(tlalign_mm.__file__)) + osp.sep
+
+
+class _AtenOpCounter(TorchDispatchMode):
+
+    def __init__(self):
+        super().__init__()
+        self.ops = Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops[func.overloadpacket.__name__] += 1
+        return func(*args, **(kwargs or {}))
+
+
+def count_host_work(step):
+    """Run ``step()`` once; returns ``(aten op counts, tlalign_mm Python call counts)``.
+
+    Both are Counters keyed by op / ``file:function`` name.
+    """
+    calls = Counter()
+
+    def profile(frame, event, arg):
+        if event == 'call' and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+            code = frame.f_code
+            calls[f'{osp.relpath(code.co_filename, PACKAGE_DIR)}:{code.co_name}'] += 1
+
+    counter = _AtenOpCounter()
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        with counter:
+            step()
+    finally:
+        sys.setprofile(previous)
+    return counter.ops, calls
+
+
+def host_work_rows(counts, blocks, base='cutmix'):
+    """Per arm: total aten ops and tlalign_mm calls, and the extra over ``base`` per block.
+
+    Args:
+        counts (dict): arm -> (aten Counter, calls Counter) of one step.
+        blocks (int): transformer blocks of the backbone.
+    """
+    base_ops = sum(counts[base][0].values())
+    base_calls = sum(counts[base][1].values())
+    rows = {}
+    for arm, (ops, calls) in counts.items():
+        total_ops, total_calls = sum(ops.values()), sum(calls.values())
+        rows[arm] = dict(aten_ops=total_ops, python_calls=total_calls,
+                         extra_ops_per_block=(total_ops - base_ops) / blocks,
+                         extra_calls_per_block=(total_calls - base_calls) / blocks,
+                         top_extra_ops=dict((ops - counts[base][0]).most_common(12)))
+    return rows
