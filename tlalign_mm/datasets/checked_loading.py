@@ -5,8 +5,8 @@ mmcv's transform lets OpenCV fail on a zero-byte, truncated or non-image file wi
 among millions ends training with a message that names no file. This subclass keeps the
 arguments and behaviour (including ``ignore_empty``) and raises
 :class:`~.data_errors.UnreadableImageError` with the path instead. It is registered under the
-stock name in mmcv's ``TRANSFORMS`` (which mmpretrain, mmseg and mmdet pipelines resolve to), so
-every config gets it without a change.
+stock name in mmcv's and mmpretrain's ``TRANSFORMS`` (the ones mmpretrain, mmseg and mmdet
+pipelines resolve it from), so every config gets it without a change.
 """
 from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
 from mmcv.transforms import TRANSFORMS
@@ -41,5 +41,13 @@ def _size(path):
     return 'zero bytes' if size == 0 else f'{size} bytes'
 
 
-TRANSFORMS.register_module(name='LoadImageFromFile', module=CheckedLoadImageFromFile,
-                           force=True)
+def _register():
+    from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+    # mmseg and mmdet resolve the name through mmcv's registry; mmpretrain registers mmcv's
+    # class in its own registry too, so both get the checked one.
+    for registry in (TRANSFORMS, MMPRETRAIN_TRANSFORMS):
+        registry.register_module(name='LoadImageFromFile', module=CheckedLoadImageFromFile,
+                                 force=True)
+
+
+_register()
