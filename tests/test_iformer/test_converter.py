@@ -19,7 +19,8 @@ import tlalign_mm  # noqa: F401  (registers IFormer)
 from ..conftest import ROOT
 
 _spec = importlib.util.spec_from_file_location(
-    'iformer_to_mmpretrain', osp.join(ROOT, 'tools', 'model_converters', 'iformer_to_mmpretrain.py'))
+    'iformer_to_mmpretrain',
+    osp.join(ROOT, 'tools', 'model_converters', 'iformer_to_mmpretrain.py'))
 converter = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(converter)
 main = converter.main
