@@ -77,6 +77,23 @@ def test_subset_folders_through_tools_test(digits_root, tmp_path, checkpoint):
     assert metrics['digits-a/top2'] > metrics['digits-a/top1']
 
 
+def test_cifar_c_arrays_through_tools_test(tmp_path, checkpoint):
+    rng = np.random.default_rng(0)
+    labels = np.tile(np.arange(10), 5)  # 10 images x 5 severities, one per class
+    np.save(tmp_path / 'labels.npy', labels)
+    np.save(tmp_path / 'fog.npy', rng.integers(0, 256, (50, 32, 32, 3), dtype=np.uint8))
+    metrics = run_test_tool(
+        f"_base_ = [{DIGITS_C!r}]\n"
+        "test_dataloader = dict(dataset=dict(_delete_=True, type='CIFAR100CDataset',\n"
+        f"    data_root={str(tmp_path)!r}, metainfo=dict(classes=[str(i) for i in range(10)]),\n"
+        "    pipeline=[dict(type='PackInputs', meta_keys=('corruption', 'severity'))]))\n"
+        "test_evaluator = [dict(type='CorruptionAccuracy', prefix='c100c'),\n"
+        "                  dict(type='Accuracy', topk=(1, ))]\n", tmp_path, checkpoint)
+    assert set(metrics) == {'c100c/fog', 'c100c/mean_acc', 'accuracy/top1',
+                            *(f'c100c/severity_{s}' for s in range(1, 6))}
+    assert metrics['c100c/mean_acc'] == pytest.approx(metrics['accuracy/top1'], abs=1e-4)
+
+
 def test_every_corruption_grows_with_severity(digits_root):
     ((_, _, image), *_) = read_val_split(str(digits_root / 'digits_imagenet'))
     for name in CORRUPTIONS:

@@ -82,5 +82,5 @@ class CIFAR100CDataset(BaseDataset):
 
     def get_data_info(self, idx):
         info = super().get_data_info(idx)
-        info['img'] = np.ascontiguousarray(self._array(info['corruption'])[info['row']])
+        info['img'] = np.array(self._array(info['corruption'])[info['row']])  # own, writable
         return info
