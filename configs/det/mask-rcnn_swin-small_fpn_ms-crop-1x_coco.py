@@ -2,7 +2,7 @@
 # (12 epochs) with the Swin paper's multi-scale training: short side 480-800 step 32 (or the
 # 400-600 resize + 384-600 crop branch), the Swin-T 1x recipe of
 # mask-rcnn_swin-tiny_fpn_ms-crop-1x_coco.py with the drop path of the Swin authors' Swin-S
-# config, 0.2 (the Swin paper has no Swin-S 1x row). fp16 mixed precision, 8 GPUs x 2 images.
+# config, 0.2 (the Swin paper has no Swin-S 1x row). 8 GPUs x 2 images; --amp for fp16.
 # mmdet's single-scale 1333x800 1x recipe is mask-rcnn_swin-small_fpn_1x_coco.py.
 # Dataset: $COCO_ROOT (default data/coco/).
 #   bash tools/dist_train.sh configs/det/mask-rcnn_swin-small_fpn_ms-crop-1x_coco.py 8
@@ -22,7 +22,7 @@ model = dict(
         arch='small',
         drop_path_rate=0.2,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
-# fp16 autocast with dynamic loss scaling (tools/train.py swaps in bf16 autocast on a machine
-# without CUDA); the newest 3 epoch checkpoints are kept.
-optim_wrapper = dict(type='AmpOptimWrapper')
+# The newest 3 epoch checkpoints are kept. The Swin authors trained in fp16: add --amp on a GPU
+# (AmpOptimWrapper, dynamic loss scale). The file itself stays fp32 because mmcv's CPU detection
+# ops (nms, RoIAlign) take no bfloat16, so CPU autocast cannot run it.
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))

@@ -2,7 +2,7 @@
 # (12 epochs) with the Swin paper's multi-scale training: short side 480-800 step 32 (or the
 # 400-600 resize + 384-600 crop branch), as the Swin authors' 1x config
 # (mask_rcnn_swin_tiny_patch4_window7_mstrain_480-800_adamw_1x_coco.py): drop path 0.1, AdamW
-# lr 1e-4, fp16 mixed precision, 8 GPUs x 2 images. The Swin paper's Swin-T Mask R-CNN 1x row
+# lr 1e-4 (fp16 there: --amp here), 8 GPUs x 2 images. The Swin paper's Swin-T Mask R-CNN 1x row
 # (box AP 43.7, mask AP 39.8) comes from this recipe; mmdet's single-scale 1333x800 1x recipe
 # is mask-rcnn_swin-tiny_fpn_1x_coco.py.
 # Dataset: $COCO_ROOT (default data/coco/).
@@ -23,7 +23,7 @@ model = dict(
         arch='tiny',
         drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')))
-# fp16 autocast with dynamic loss scaling (tools/train.py swaps in bf16 autocast on a machine
-# without CUDA); the newest 3 epoch checkpoints are kept.
-optim_wrapper = dict(type='AmpOptimWrapper')
+# The newest 3 epoch checkpoints are kept. The Swin authors trained in fp16: add --amp on a GPU
+# (AmpOptimWrapper, dynamic loss scale). The file itself stays fp32 because mmcv's CPU detection
+# ops (nms, RoIAlign) take no bfloat16, so CPU autocast cannot run it.
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))

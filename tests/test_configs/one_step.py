@@ -3,10 +3,12 @@
 The config's own train dataloader (dataset class, sampler, pipeline), optimiser wrapper (after the
 tools' device defaults, so the AMP wrapper a paper config asks for becomes the CPU bf16 one here),
 train loop, parameter schedulers and custom hooks (TL-Align, TransMix) go through mmengine's
-Runner; the loop stops after its first epoch, which the cut-down loader makes one iteration. The model is passed in built, so the arms of one architecture can share it: each arm
+Runner; the loop stops after its first epoch, which the cut-down loader makes one iteration.
+The model is passed in built, so the arms of one architecture can share it: each arm
 only brings its own data preprocessor (batch augments, mix recording).
 """
 import copy
+from contextlib import contextmanager
 
 import torch
 from mmengine.hooks import Hook
@@ -69,11 +71,28 @@ def train_one_iteration(cfg, model, work_dir, samples=2, optim_wrapper=None):
     return runner
 
 
-def snapshot(model):
-    """Copies of every trainable parameter, to tell afterwards which ones the step moved."""
-    return {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+@contextmanager
+def gradient_norms(model, names):
+    """Collects, during the backward passes inside the block, the gradient norm that reaches
+    each named parameter (a dict filled as the gradients arrive). The update the optimiser makes
+    from a warm-up learning rate can be below a weight's float32 resolution; the gradient
+    itself shows that the backward pass crossed the network."""
+    params = dict(model.named_parameters())
+    norms = {}
+    handles = [params[name].register_hook(
+        lambda grad, name=name: norms.__setitem__(name, float(grad.float().norm())))
+        for name in names]
+    try:
+        yield norms
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
-def moved(model, before):
-    return {n for n, p in model.named_parameters() if n in before
-            and not torch.equal(p.detach(), before[n])}
+def moved(model, names, step):
+    """The named parameters whose values ``step()`` changed (the optimiser's update)."""
+    params = dict(model.named_parameters())
+    before = {name: params[name].detach().clone() for name in names}
+    result = step()
+    return result, {name for name in names if not torch.equal(params[name].detach(),
+                                                               before[name])}

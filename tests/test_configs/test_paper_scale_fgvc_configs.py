@@ -1,6 +1,7 @@
-"""The 20 paper-scale fine-grained transfer configs build and behave as their names say.
+"""The 30 paper-scale fine-grained transfer configs build and behave as their names say.
 
-Every leaf in configs/fgvc/ ({deit-small, swin-tiny} x {finetune, linear} x five datasets) is
+Every leaf in configs/fgvc/ ({deit-small, swin-tiny} x {finetune (the short 100-epoch recipe),
+finetune-1000e (DeiT's transfer protocol), linear} x five datasets) is
 parsed, its model built from mmpretrain's registry (no weights loaded) and run on one 224 px
 image pushed through the config's own data pipeline and preprocessor; its datasets are built
 through mmpretrain's classes with lazy initialisation (no data needed). Linear probing must
@@ -9,6 +10,7 @@ root from its environment variable and take its checkpoint from the one `pretrai
 A backward pass at 224 px costs seconds on CPU, so it runs once per (backbone, mode): the
 leaves of one pair differ only in their dataset, which the per-leaf tests cover.
 """
+import copy
 import functools
 import glob
 import os
@@ -44,9 +46,11 @@ ARCHS = {
     'deit-small': (VisionTransformer, 'deit-small', 'deit'),
     'swin-tiny': (SwinTransformer, 'tiny', 'swin'),
 }
-MODES = ('finetune', 'linear')
+MODES = ('finetune', 'linear', 'finetune-1000e')
 LEAVES = [(arch, mode, tag) for arch in ARCHS for mode in MODES for tag in DATASETS_BY_TAG]
 IDS = [f'{arch}_{mode}_{tag}' for arch, mode, tag in LEAVES]
+PROTOCOL_MIXING = dict(augments=[dict(type='Mixup', alpha=0.8), dict(type='CutMix', alpha=1.0)],
+                       probs=[0.5, 0.5])
 IMAGENET_MEAN, IMAGENET_STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
 
@@ -95,7 +99,17 @@ def pretrain_config(arch, arm):
 def build(cfg):
     """The classifier as the runner builds it (its data preprocessor from the config's
     top-level one), without init_weights: no checkpoint is read."""
-    return MODELS.build(dict(cfg.model, data_preprocessor=cfg.data_preprocessor))
+    # a copy: RandomBatchAugment appends the no-mixing probability to the `probs` it is given
+    return MODELS.build(copy.deepcopy(dict(cfg.model, data_preprocessor=cfg.data_preprocessor)))
+
+
+def on_this_device(cfg):
+    """A copy of ``cfg`` with the tools' device defaults applied (tools/launch_utils.py)."""
+    from launch_utils import apply_device_defaults
+    cfg = copy.deepcopy(cfg)
+    cfg.launcher = 'none'
+    apply_device_defaults(cfg)
+    return cfg
 
 
 def raw_sample(tag, tmp_path):
@@ -114,7 +128,7 @@ def packed_sample(cfg, split, tag, tmp_path):
     return dataset.pipeline(raw_sample(tag, tmp_path))
 
 
-def test_the_paper_scale_leaves_are_exactly_the_twenty():
+def test_the_paper_scale_leaves_are_exactly_the_thirty():
     found = sorted(osp.basename(p)[:-3] for pattern in ('deit-small_*', 'swin-tiny_*')
                    for p in glob.glob(config_path('fgvc', pattern + '.py')))
     assert found == sorted(IDS)
@@ -165,7 +179,10 @@ def test_model_builds_and_classifies(arch, mode, tag, roots, tmp_path):
     backbone_cls, arch_name, _ = ARCHS[arch]
     num_classes = num_classes_of(DATASETS_BY_TAG[tag][0])
     cfg = load(arch, mode, tag)
-    assert 'augments' not in (cfg.model.get('train_cfg') or {}), 'no batch mixing downstream'
+    if mode == 'finetune-1000e':  # DeiT's protocol keeps the ImageNet recipe's batch mixing
+        assert cfg.model.train_cfg == PROTOCOL_MIXING
+    else:
+        assert 'augments' not in (cfg.model.get('train_cfg') or {}), 'no batch mixing downstream'
 
     model = build(cfg)
     # Before any train()/eval() call: SwinTransformer freezes only inside train(mode).
@@ -195,8 +212,9 @@ def test_model_builds_and_classifies(arch, mode, tag, roots, tmp_path):
         assert trainable == {n for n, _ in model.named_parameters()}
         assert not cfg.get('find_unused_parameters', False)
 
-    # The optimiser the runner would build: its lr and which parameters decay.
-    optim = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    # The optimiser the runner would build (after the tools' device defaults, which turn the
+    # DeiT protocol's AMP wrapper into CPU bf16 autocast here): its lr and which parameters decay.
+    optim = build_optim_wrapper(model, on_this_device(cfg).optim_wrapper).optimizer
     assert type(optim) is torch.optim.SGD
     names = {id(p): n for n, p in model.named_parameters()}
     decay = {names[id(p)]: g['weight_decay'] for g in optim.param_groups for p in g['params']}
@@ -213,8 +231,55 @@ def test_model_builds_and_classifies(arch, mode, tag, roots, tmp_path):
         assert {wd for n, wd in decay.items() if n not in no_decay} == {1e-4}
 
 
-@pytest.mark.parametrize('arch,mode', [(a, m) for a in ARCHS for m in MODES],
-                         ids=[f'{a}_{m}' for a in ARCHS for m in MODES])
+@pytest.mark.parametrize('arch,tag', [(a, t) for a in ARCHS for t in DATASETS_BY_TAG],
+                         ids=[f'{a}_{t}' for a in ARCHS for t in DATASETS_BY_TAG])
+def test_deit_transfer_protocol_values(arch, tag, roots):
+    """DeiT's protocol (batch 768, SGD lr 0.01, wd 1e-4, 1000 epochs, the ImageNet recipe's
+    other elements kept, random erasing and stochastic depth removed) as literals; the cheaper
+    100-epoch recipe stays under the name the header gives."""
+    cfg = load(arch, 'finetune-1000e', tag)
+    assert (cfg.train_cfg.max_epochs, cfg.train_cfg.val_interval) == (1000, 50)
+    assert cfg.train_dataloader.batch_size * 8 == 768 == cfg.auto_scale_lr.base_batch_size
+    assert cfg.train_dataloader.sampler == dict(type='RepeatAugSampler', shuffle=True,
+                                                num_repeats=3)
+    optim = cfg.optim_wrapper
+    assert optim.type == 'AmpOptimWrapper'
+    assert {k: optim.optimizer[k] for k in ('type', 'lr', 'momentum', 'nesterov',
+                                            'weight_decay')} == dict(
+        type='SGD', lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.type, warmup.begin, warmup.end) == ('LinearLR', 0, 5)
+    assert warmup.start_factor * optim.optimizer.lr == pytest.approx(1e-6, rel=1e-9)
+    assert (cosine.type, cosine.begin, cosine.eta_min) == ('CosineAnnealingLR', 5, 1e-5)
+
+    assert cfg.model.train_cfg == PROTOCOL_MIXING
+    assert cfg.model.head.loss == dict(type='LabelSmoothLoss', label_smooth_val=0.1,
+                                       mode='original')
+    assert cfg.model.backbone.drop_path_rate == 0.0  # stochastic depth removed
+    steps = cfg.train_dataloader.dataset.pipeline
+    cifar = tag == 'cifar100-224'
+    expected = ['RandomResizedCrop', 'RandomFlip', 'RandAugment', 'PackInputs']
+    assert [s.type for s in steps] == (expected if cifar else ['LoadImageFromFile', *expected])
+    rand_augment = steps[-2]
+    assert (rand_augment.policies, rand_augment.num_policies, rand_augment.total_level,
+            rand_augment.magnitude_level, rand_augment.magnitude_std) == (
+                'timm_increasing', 2, 10, 9, 0.5)
+    # the exposed-pixel fill is the ImageNet mean in the images' channel order
+    assert rand_augment.hparams.pad_val == ([124, 116, 104] if cifar else [104, 116, 124])
+    assert steps[-4].scale == 224
+
+    # the cheaper recipe is kept under the name the header gives, and is the short one
+    text = open(config_path('fgvc', f'{arch}_finetune-1000e_{tag}.py')).read()
+    assert f'The cheaper 100-epoch variant without the ImageNet\n# augmentation is ' \
+           f'{arch}_finetune_{tag}.py.' in text
+    short = load(arch, 'finetune', tag)
+    assert short.train_cfg.max_epochs == 100
+    assert 'RandAugment' not in [s.type for s in short.train_dataloader.dataset.pipeline]
+    assert short.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
+
+
+@pytest.mark.parametrize('arch,mode', [(a, m) for a in ARCHS for m in MODES[:2]],
+                         ids=[f'{a}_{m}' for a in ARCHS for m in MODES[:2]])
 def test_training_step_reaches_exactly_the_trainable_parameters(arch, mode, roots, tmp_path):
     """One training-mode loss on a train-pipeline image: the gradient reaches every parameter
     in fine-tuning (so DDP needs no unused-parameter search) and only the head in linear

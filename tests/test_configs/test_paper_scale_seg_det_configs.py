@@ -46,8 +46,10 @@ SEG = {
 DET = {
     'mask-rcnn_swin-tiny_fpn_1x_coco.py': (SWIN_T, 'swin/swin-tiny_cutmix_8xb128_in1k'),
     'mask-rcnn_swin-tiny_fpn_ms-crop-3x_coco.py': (SWIN_T, 'swin/swin-tiny_cutmix_8xb128_in1k'),
+    'mask-rcnn_swin-tiny_fpn_ms-crop-1x_coco.py': (SWIN_T, 'swin/swin-tiny_cutmix_8xb128_in1k'),
     'mask-rcnn_swin-small_fpn_1x_coco.py': (SWIN_S, 'swin/swin-small_cutmix_8xb128_in1k'),
     'mask-rcnn_swin-small_fpn_ms-crop-3x_coco.py': (SWIN_S, 'swin/swin-small_cutmix_8xb128_in1k'),
+    'mask-rcnn_swin-small_fpn_ms-crop-1x_coco.py': (SWIN_S, 'swin/swin-small_cutmix_8xb128_in1k'),
     'mask-rcnn_deit-small_fpn_1x_coco.py': (DEIT_S, 'deit/deit-small_cutmix_8xb128_in1k'),
     'mask-rcnn_deit-small_fpn_ms-crop-3x_coco.py': (DEIT_S, 'deit/deit-small_cutmix_8xb128_in1k'),
 }
@@ -137,6 +139,10 @@ def check_backbone(backbone, arch):
 
 def check_weight_decay(cfg, model, arch, base_decay):
     """Embeddings, bias tables and LayerNorms are exempt from weight decay; weights are not."""
+    from launch_utils import apply_device_defaults
+    cfg = copy.deepcopy(cfg)
+    cfg.launcher = 'none'
+    apply_device_defaults(cfg)  # as the tools do: an AMP wrapper becomes CPU bf16 autocast here
     decay = {}
     for group in build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups:
         for param in group['params']:
@@ -328,7 +334,7 @@ def test_det_data_and_schedule(name, monkeypatch):
     assert len(dataset.metainfo['classes']) == 80
     assert cfg.train_dataloader.batch_size == 2  # x 8 GPUs
 
-    three_x = 'ms-crop-3x' in name
+    multi_scale, three_x = 'ms-crop' in name, 'ms-crop-3x' in name
     epochs, milestones = (36, [27, 33]) if three_x else (12, [8, 11])
     assert (cfg.train_cfg.type, cfg.train_cfg.max_epochs) == ('EpochBasedTrainLoop', epochs)
     warmup, steps = cfg.param_scheduler
@@ -337,7 +343,7 @@ def test_det_data_and_schedule(name, monkeypatch):
     assert (cfg.optim_wrapper.optimizer.type, cfg.optim_wrapper.optimizer.lr) == ('AdamW', 1e-4)
 
     types = [t.type for t in train.pipeline]
-    if three_x:
+    if multi_scale:  # the Swin paper's 480-800 multi-scale training (1x and 3x)
         choice = train.pipeline[types.index('RandomChoice')]
         scales = choice.transforms[0][0].scales
         assert scales == [(s, 1333) for s in (480, 512, 544, 576, 608, 640, 672, 704, 736, 768,
