@@ -3,6 +3,7 @@
 Kept beside the tools (not in the package) because it is about command-line behaviour: turning
 bad input into one-line errors and choosing CPU-safe settings.
 """
+import os
 import os.path as osp
 
 import torch
@@ -156,7 +157,15 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
             check_classification_annotations(dataset_cfg, where)
         if check_pretrained:
             check_pretrained_exists(cfg)
+        deterministic = (cfg.get('randomness') or {}).get('deterministic', False)
+        if deterministic:  # cuBLAS needs this before CUDA starts to be deterministic at all
+            os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        if deterministic:
+            # mmengine turns on torch's deterministic algorithms in error mode, so one op without
+            # a deterministic kernel would end the run; honour the request where a kernel
+            # exists and warn (once per op) where none does.
+            torch.use_deterministic_algorithms(True, warn_only=True)
         if check_pretrained:
             check_pretrained_backbone(runner.model, cfg)
         return runner

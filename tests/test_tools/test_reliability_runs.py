@@ -28,7 +28,7 @@ ITERS_PER_EPOCH, EPOCHS, EVERY = 19, 2, 7
 RUN = ['--no-validate', '--cfg-options', f'train_cfg.max_epochs={EPOCHS}',
        'default_hooks.logger.interval=1', 'default_hooks.checkpoint.by_epoch=False',
        f'default_hooks.checkpoint.interval={EVERY}', 'default_hooks.checkpoint.max_keep_ckpts=-1',
-       *LOADERS_IN_MAIN_PROCESS]
+       'randomness.deterministic=True', *LOADERS_IN_MAIN_PROCESS]
 LAST = f'iter_{ITERS_PER_EPOCH * EPOCHS}.pth'
 
 
