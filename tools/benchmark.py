@@ -27,6 +27,7 @@ def main(argv=None):
     import tlalign_mm  # noqa: F401
     from tlalign_mm.benchmark import BenchmarkConfigError, CellFailed, load_spec, run_benchmark
     from tlalign_mm.benchmark.best import report_best
+    from tlalign_mm.benchmark.locking import WorkDirLockedError
 
     work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
@@ -35,7 +36,7 @@ def main(argv=None):
         spec = load_spec(args.config, ROOT, args.arms, args.tasks)
         markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT)
         best = report_best(spec, osp.abspath(work_dir), ROOT)  # pre-trainings with save_best
-    except (BenchmarkConfigError, CellFailed) as err:
+    except (BenchmarkConfigError, CellFailed, WorkDirLockedError) as err:
         sys.exit(f'error: {err}')
     print('\n' + markdown)
     print(f'results: {paths["json"]}, {paths["csv"]}, {paths["md"]}')
