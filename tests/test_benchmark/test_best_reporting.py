@@ -34,9 +34,9 @@ def pretrained_dir(digits_root, tmp_path_factory):
     cfg.default_hooks.checkpoint = paper.default_hooks.checkpoint
     cfg.train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
     cfg.train_dataloader.update(NO_WORKERS, batch_size=16)
-    cfg.train_dataloader.dataset['indices'] = 64
+    cfg.train_dataloader.dataset['indices'] = 32
     cfg.val_dataloader.update(NO_WORKERS)
-    cfg.val_dataloader.dataset['indices'] = 64
+    cfg.val_dataloader.dataset['indices'] = 32
     cfg.param_scheduler = []  # a constant lr: the validation accuracy moves from epoch to epoch
     Runner.from_cfg(cfg).train()
     return work_dir

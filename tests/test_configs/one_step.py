@@ -28,6 +28,15 @@ class StopAfterFirstEpoch(Hook):
         runner.train_loop.stop_training = True
 
 
+def on_this_device(cfg):
+    """A copy of ``cfg`` with the tools' device defaults applied (tools/launch_utils.py): on a
+    machine without CUDA an AMP wrapper becomes CPU bf16 autocast, as in tools/train.py."""
+    cfg = copy.deepcopy(cfg)
+    cfg.launcher = 'none'
+    apply_device_defaults(cfg)
+    return cfg
+
+
 def with_preprocessor(model, cfg, registry):
     """Give ``model`` the data preprocessor ``cfg`` builds, as mmpretrain's ImageClassifier
     does at construction: the top-level preprocessor with the model's train_cfg as its batch
@@ -53,9 +62,7 @@ def train_one_iteration(cfg, model, work_dir, samples=2, optim_wrapper=None):
             identical ``optim_wrapper`` config, to keep its optimiser state allocated across
             arms. Defaults to None (built from ``cfg``).
     """
-    cfg = copy.deepcopy(cfg)
-    cfg.launcher = 'none'
-    apply_device_defaults(cfg)
+    cfg = on_this_device(cfg)
     loader = cfg.train_dataloader
     loader.update(NO_WORKERS, batch_size=samples)
     # serialize_data=False: packing the list runs gc.collect(), seconds on a heap of big models

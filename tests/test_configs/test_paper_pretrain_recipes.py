@@ -17,7 +17,6 @@ import os
 
 import pytest
 import torch
-from launch_utils import apply_device_defaults
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -26,7 +25,8 @@ import tlalign_mm  # noqa: F401  (registers the package, as custom_imports does)
 from mmpretrain.registry import MODELS
 
 from ..conftest import ROOT, config_path
-from .one_step import gradient_norms, moved, train_one_iteration, with_preprocessor
+from .one_step import (gradient_norms, moved, on_this_device, train_one_iteration,
+                       with_preprocessor)
 from .test_paper_scale_seg_det_configs import cached_external_config_lookup, one_thread  # noqa
 
 ARMS = ('mixup-cutmix', 'cutmix', 'tlalign')
@@ -161,9 +161,8 @@ def shared_model(family):
         backbone['pad_small_map'] = True
     model = MODELS.build(dict(cfg.model, backbone=backbone,
                               data_preprocessor=cfg.data_preprocessor))
-    cfg.launcher = 'none'
-    apply_device_defaults(cfg)  # what the tools do: AMP becomes CPU bf16 autocast here
-    return model, build_optim_wrapper(model, cfg.optim_wrapper)
+    # what the tools do: AMP becomes CPU bf16 autocast here
+    return model, build_optim_wrapper(model, on_this_device(cfg).optim_wrapper)
 
 
 def small_copy(cfg):

@@ -30,6 +30,7 @@ from mmpretrain.models.backbones import SwinTransformer, VisionTransformer
 from mmpretrain.registry import DATASETS, MODELS
 
 from ..conftest import config_path
+from .one_step import on_this_device
 
 # dataset tag in the leaf name -> mmpretrain class, root variable, default root, splits
 DATASETS_BY_TAG = {
@@ -101,15 +102,6 @@ def build(cfg):
     top-level one), without init_weights: no checkpoint is read."""
     # a copy: RandomBatchAugment appends the no-mixing probability to the `probs` it is given
     return MODELS.build(copy.deepcopy(dict(cfg.model, data_preprocessor=cfg.data_preprocessor)))
-
-
-def on_this_device(cfg):
-    """A copy of ``cfg`` with the tools' device defaults applied (tools/launch_utils.py)."""
-    from launch_utils import apply_device_defaults
-    cfg = copy.deepcopy(cfg)
-    cfg.launcher = 'none'
-    apply_device_defaults(cfg)
-    return cfg
 
 
 def raw_sample(tag, tmp_path):

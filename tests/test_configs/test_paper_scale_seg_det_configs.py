@@ -139,12 +139,10 @@ def check_backbone(backbone, arch):
 
 def check_weight_decay(cfg, model, arch, base_decay):
     """Embeddings, bias tables and LayerNorms are exempt from weight decay; weights are not."""
-    from launch_utils import apply_device_defaults
-    cfg = copy.deepcopy(cfg)
-    cfg.launcher = 'none'
-    apply_device_defaults(cfg)  # as the tools do: an AMP wrapper becomes CPU bf16 autocast here
+    from .one_step import on_this_device  # an AMP wrapper becomes CPU bf16 autocast here
     decay = {}
-    for group in build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups:
+    wrapper = build_optim_wrapper(model, on_this_device(cfg).optim_wrapper)
+    for group in wrapper.optimizer.param_groups:
         for param in group['params']:
             decay[id(param)] = group['weight_decay']
     params = dict(model.named_parameters())
