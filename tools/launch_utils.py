@@ -85,8 +85,9 @@ def apply_reliability_defaults(cfg, allow_nonfinite_loss=False):
 
 
 def check_loaded_checkpoint(runner, path):
-    """One-line refusal of a checkpoint that leaves model weights uninitialised."""
-    if not path:
+    """One-line refusal of a checkpoint that leaves model weights uninitialised (local files;
+    a URL is left to mmengine's loader)."""
+    if not path or '://' in str(path):
         return
     try:
         check_checkpoint_fits(runner.model, path)
