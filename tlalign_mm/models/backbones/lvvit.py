@@ -110,6 +110,7 @@ class LVViT(BaseBackbone):
         norm_cfg (dict): LayerNorm config. Defaults to eps 1e-5.
         interpolate_mode (str): position-embedding resize mode. Defaults to ``'bicubic'``.
         frozen_stages (int): freeze the stem, position embedding and the first blocks.
+        init_cfg (dict | list, optional): None (default) for LV-ViT's trunc-normal init.
     """
     arch_zoo = {
         't': dict(embed_dims=240, num_layers=12, num_heads=4, feedforward_channels=720,
@@ -181,8 +182,11 @@ class LVViT(BaseBackbone):
         return resolved
 
     def init_weights(self):
+        """LV-ViT's init (trunc-normal 0.02) unless ``init_cfg`` says otherwise: a Pretrained
+        checkpoint, or any other init (``init_cfg=[]`` keeps PyTorch's defaults, which tiny
+        models on tiny data leave their loss plateau with far sooner)."""
         super().init_weights()
-        if (isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'):
+        if self.init_cfg is not None:
             return
         trunc_normal_(self.pos_embed, std=0.02)
         trunc_normal_(self.cls_token, std=0.02)

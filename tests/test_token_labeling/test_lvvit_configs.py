@@ -1,0 +1,127 @@
+"""The paper-scale LV-ViT configs: the authors' recipe per arch, one real training iteration of
+the ImageNet configs on an ImageNet-format folder (the digits, with synthetic 1000-class score
+maps), and the LV-ViT-S ADE20K config training from an LV-ViT classifier checkpoint on an
+ADE20K-format folder (crops cut to 64 px for the CPU)."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmpretrain.registry import MODELS
+
+from tlalign_mm.datasets.token_labeling import ScoreMapWriter
+
+from ..conftest import config_path
+from ..test_configs.one_step import gradient_norms, train_one_iteration, with_preprocessor
+
+# arch -> (embed dims, drop path, lr at 8 x 128, train size, test resize)
+RECIPE = dict(t=(240, 0.1, 1.6e-3, 224, 248), s=(384, 0.1, 1.6e-3, 224, 248),
+              m=(512, 0.2, 1.6e-3, 224, 224), l=(768, 0.3, 1e-3, 288, 288))
+
+
+def lvvit_config(name, **env):
+    return Config.fromfile(config_path('pretrain', 'lvvit', name + '.py'))
+
+
+@pytest.mark.parametrize('arch', list(RECIPE))
+def test_recipe_per_arch(arch):
+    cfg = lvvit_config(f'lvvit-{arch}_token-labeling_8xb128_in1k')
+    dims, drop_path, lr, size, resize = RECIPE[arch]
+    assert cfg.model.backbone.arch == arch and cfg.model.head.in_channels == dims
+    assert cfg.model.backbone.drop_path_rate == drop_path
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(lr)
+    assert cfg.optim_wrapper.optimizer.weight_decay == 0.05
+    assert cfg.train_cfg.max_epochs == 310 and cfg.param_scheduler[1]['end'] == 300
+    assert cfg.model.train_cfg.augments == [dict(type='MixToken', alpha=1.0, token_size=16)]
+    steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert steps['ScoreMapRandomResizedCrop']['scale'] == size
+    assert steps['TokenLabelTargets']['grid_size'] == size // 16
+    assert steps['ScoreMapRandAugment']['magnitude_std'] == 0.5
+    assert steps['RandomErasing']['erase_prob'] == 0.25
+    assert cfg.val_dataloader.dataset.pipeline[1]['scale'] == resize
+    assert cfg.custom_hooks[0]['momentum'] == pytest.approx(8e-5)
+
+
+def test_lr_follows_the_total_batch(tmp_path):
+    """lr = 1.6e-3 x total batch / 1024: a copy with 4 GPUs x 64 gets a quarter."""
+    source = open(config_path('pretrain', 'lvvit', 'lvvit-s_token-labeling_8xb128_in1k.py')).read()
+    copy_path = tmp_path / 'lvvit-s_4xb64.py'
+    copy_path.write_text(source.replace('gpus, per_gpu = 8, 128', 'gpus, per_gpu = 4, 64')
+                         .replace("'mmpretrain::", "'mmpretrain::"))
+    cfg = Config.fromfile(str(copy_path))
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(1.6e-3 / 4)
+    assert cfg.train_dataloader.batch_size == 64
+
+
+def synthetic_score_maps(root, imagenet):
+    """1000-class top-5 maps on a 14x14 grid for every training image of the folder."""
+    names = [line.split()[0] for line in (imagenet / 'meta' / 'train.txt').read_text().split('\n')
+             if line.strip()]
+    writer = ScoreMapWriter(str(root), len(names), (14, 14), 5, 1000, 2, annotator={})
+    rng = np.random.default_rng(0)
+    for row, name in enumerate(names):
+        classes = np.stack([rng.permutation(1000)[:5] for _ in range(196)], 1).reshape(5, 14, 14)
+        writer.add(row, name, rng.normal(size=(5, 14, 14)) * 3, classes)
+    writer.close()
+
+
+@pytest.mark.parametrize('arm', ['token-labeling', 'tlalign-token-labeling', 'baseline'])
+def test_imagenet_configs_train_an_iteration(arm, digits_root, tmp_path, monkeypatch):
+    imagenet = digits_root / 'digits_imagenet'
+    monkeypatch.setenv('IMAGENET_ROOT', str(imagenet))
+    monkeypatch.setenv('TOKEN_LABEL_ROOT', str(tmp_path / 'maps'))
+    if arm == 'token-labeling':
+        synthetic_score_maps(tmp_path / 'maps', imagenet)
+    cfg = lvvit_config(f'lvvit-s_{arm}_8xb128_in1k')
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    model = with_preprocessor(model, cfg, MODELS)
+    first = 'backbone.patch_embed.stem.0.conv.weight'
+    with gradient_norms(model, [first]) as norms:
+        runner = train_one_iteration(cfg, model, tmp_path / 'work', samples=2)
+    assert runner.iter == 1 and norms[first] > 0
+    hub = runner.message_hub
+    keys = ['train/loss'] + (['train/loss_dense'] if arm != 'baseline' else [])
+    assert all(torch.isfinite(torch.tensor(hub.get_scalar(k).current())) for k in keys)
+    if arm == 'tlalign-token-labeling':
+        assert len(hub.get_scalar('train/align_gap').data[0]) == 1
+
+
+def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(digits_root, tmp_path, monkeypatch):
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    classifier = MODELS.build(dict(
+        type='TokenLabelingClassifier', backbone=dict(type='LVViT', arch='s'),
+        head=dict(type='TokenLabelingHead', num_classes=1000, in_channels=384)))
+    checkpoint = tmp_path / 'lvvit-s.pth'
+    torch.save(dict(state_dict=classifier.state_dict()), checkpoint)
+
+    monkeypatch.setenv('ADE20K_ROOT', str(digits_root / 'digits_ade20k'))
+    cfg = Config.fromfile(config_path('seg', 'upernet_lvvit-s_8xb2-160k_ade20k-512x512.py'))
+    cfg.model.backbone.init_cfg.checkpoint = str(checkpoint)
+    cfg.model.data_preprocessor.size = (64, 64)
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == 'RandomResize':
+            step['scale'] = (128, 64)
+        if step['type'] == 'RandomCrop':
+            step['crop_size'] = (64, 64)
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False, batch_size=2)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=100)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.work_dir = str(tmp_path / 'seg')
+    runner = Runner.from_cfg(cfg)
+    backbone = runner.model.backbone
+    runner.train()
+    assert runner.iter == 2
+    assert backbone.out_indices == [6, 9, 12, 15] and backbone.pos_embed.shape[1] == 1 + 32 * 32
+    # The classifier's weights came in (a stem conv is barely moved by two warm-up steps).
+    stem = classifier.backbone.patch_embed.stem[0].conv.weight
+    assert torch.allclose(backbone.patch_embed.stem[0].conv.weight, stem, atol=1e-4)
+    assert torch.isfinite(torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
