@@ -55,6 +55,8 @@ TRAINED_RUNS = dict(
                   ['train_cfg.max_epochs=12', 'default_hooks.logger.interval=5'], 'epoch_12.pth'),
     swin_tlalign=(config_path('pretrain', 'swin', 'swin-digits_tlalign_digits.py'),
                   ['default_hooks.logger.interval=5'], 'epoch_12.pth'),
+    iformer_tlalign=(config_path('pretrain', 'iformer', 'iformer-digits_tlalign_digits.py'),
+                     ['default_hooks.logger.interval=5'], 'epoch_12.pth'),
 )
 
 

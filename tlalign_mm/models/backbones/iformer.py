@@ -259,9 +259,11 @@ class IFormer(BaseBackbone):
         return sorted(i % self.num_stages for i in out_indices)
 
     def init_weights(self):
+        initialised = self._is_init  # mmengine initialises a module once
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return  # the checkpoint sets every tensor
+        pretrained = isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained'
+        if initialised or pretrained:
+            return  # already done, or the checkpoint sets every tensor
         for module in self.modules():
             if isinstance(module, (nn.Linear, nn.Conv2d)):
                 trunc_normal_(module.weight, std=0.02)
