@@ -55,11 +55,14 @@ def test_negative_confidence_tool(digits_root, tmp_path):
     assert (tmp_path / 'out' / 'negative_confidence.png').stat().st_size > 0
 
 
-def test_negative_view_cost_tool(tmp_path):
+@pytest.mark.parametrize('clock', ['wall', 'cpu'])
+def test_negative_view_cost_tool(tmp_path, clock):
     out = tmp_path / 'cost.json'
     result = tool('negative_view_cost')['main']([
         '--arch', 'tiny-test', '--img-size', '32', '--patch-size', '8', '--batch', '4',
-        '--num-classes', '10', '--repeats', '2', '--warmup', '1', '--out', str(out)])
+        '--num-classes', '10', '--repeats', '2', '--warmup', '1', '--clock', clock,
+        '--out', str(out)])
+    assert result['clock'] == clock
     assert set(result['view_ms']) == {'shuffle', 'rotate', 'infill'}
     for name, ms in result['view_ms'].items():
         assert ms > 0 and result['view_over_step'][name] == pytest.approx(ms / result['step_ms'])

@@ -14,7 +14,7 @@ heap (as tlalign_overhead.py does): otherwise every large tensor is page-faulted
 the timings measure the allocator's history rather than the compute.
 
   python tools/analysis/negative_view_cost.py [--arch deit-small] [--batch 32] [--img-size 224]
-      [--patch-size 16] [--repeats 5] [--warmup 2] [--out FILE]
+      [--patch-size 16] [--repeats 5] [--warmup 2] [--clock wall|cpu] [--out FILE]
 """
 import argparse
 import json
@@ -47,6 +47,9 @@ def parse_args(argv=None):
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--warmup', type=int, default=2)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
+                   help="cpu: the process's CPU time (all threads) instead of wall time; on a "
+                   'shared, busy CPU machine it is far less inflated by other jobs')
     p.add_argument('--out', help='JSON output (default: print only)')
     return p.parse_args(argv)
 
@@ -69,15 +72,16 @@ def timed_rounds(functions, args):
     def sync():
         if args.device.startswith('cuda'):
             torch.cuda.synchronize()
+    clock = time.process_time if args.clock == 'cpu' else time.perf_counter
     times = {name: [] for name in functions}
     for round_index in range(args.warmup + args.repeats):
         for name, fn in functions.items():
             sync()
-            start = time.perf_counter()
+            start = clock()
             fn()
             sync()
             if round_index >= args.warmup:
-                times[name].append(time.perf_counter() - start)
+                times[name].append(clock() - start)
     return {name: statistics.median(t) * 1000 for name, t in times.items()}
 
 
@@ -122,6 +126,7 @@ def main(argv=None):
     result = dict(
         arch=args.arch, batch=args.batch, img_size=args.img_size, patch_size=args.patch_size,
         device=args.device, threads=torch.get_num_threads(), repeats=args.repeats,
+        clock=args.clock,
         malloc={k: os.environ.get(k) for k in STEADY_MALLOC},
         view_ms=view_ms, step_ms=step_ms, pna_step_ms=pna_ms,
         view_over_step={k: v / step_ms for k, v in view_ms.items()},
