@@ -4,4 +4,5 @@ _base_ = ['./deit-digits_finetune_digits-cub.py']
 model = dict(backbone=dict(
     _delete_=True, type='QVLoRAModel', module={{_base_.model.backbone}}, alpha=128, rank=4,
     drop_rate=0.0, targets=[dict(type='qkv')]))
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
+# lr swept on seed 0 (1e-3 / 3e-3 / 1e-2: 23 / 28 / 12 %).
+optim_wrapper = dict(optimizer=dict(lr=3e-3))
