@@ -18,6 +18,7 @@ a warm one, and that mark above the resident set it had before them (Linux clear
 
   python tools/analysis/tlalign_overhead.py --arch deit-small --img-size 224 --batch 32
   python tools/analysis/tlalign_overhead.py --backbone swin --arch tiny --img-size 224 --batch 32
+  python tools/analysis/tlalign_overhead.py --backbone iformer --arch small --img-size 224 --batch 32
 """
 import argparse
 import json
@@ -33,7 +34,8 @@ import torch
 from tlalign_mm.alignment.vit import KERNELS
 
 ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
-DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4))
+DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4),
+                iformer=dict(arch='small', patch_size=4))
 MESSAGE_HUB = None
 
 # glibc's default allocator hands large freed blocks back to the OS and faults fresh pages in on
@@ -54,8 +56,8 @@ def message_hub():
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--backbone', default='vit', choices=sorted(DEFAULTS),
-                   help='mmpretrain VisionTransformer (DeiT) or SwinTransformer')
-    p.add_argument('--arch', help='backbone arch (default deit-small / tiny)')
+                   help='mmpretrain VisionTransformer (DeiT), SwinTransformer or our IFormer')
+    p.add_argument('--arch', help='backbone arch (default deit-small / tiny / small)')
     p.add_argument('--img-size', type=int, default=224)
     p.add_argument('--patch-size', type=int,
                    help='ViT patch size (default 16); Swin: the token-CutMix box grid (default 4)')
@@ -86,6 +88,15 @@ def classifier_parts(args):
     """Backbone, neck and head configs of the stock mmpretrain classifier being measured."""
     from mmpretrain.models.backbones import SwinTransformer, VisionTransformer
     loss = dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original')
+    if args.backbone == 'iformer':
+        # configs/_base_/models/iformer_in1k.py: global pooling + linear head.
+        import tlalign_mm  # noqa: F401  (registers IFormer)
+        from tlalign_mm.models.backbones import IFormer
+        return (dict(type='IFormer', arch=args.arch, img_size=args.img_size,
+                     drop_path_rate=0.2),
+                dict(type='GlobalAveragePooling'),
+                dict(type='LinearClsHead', num_classes=args.num_classes, loss=loss,
+                     in_channels=IFormer.arch_zoo[args.arch]['embed_dims'][-1]))
     if args.backbone == 'swin':
         # mmpretrain's swin_transformer/*_224 model: global pooling + linear head.
         dims = SwinTransformer.arch_zoo[args.arch]['embed_dims'] * 8
