@@ -2,13 +2,17 @@
 # (tools/bootstrap.sh is idempotent: seconds when nothing changed).
 PY := .venv/bin/python
 WORK ?= work_dirs/demo_benchmark
+WORK_FULL ?= work_dirs/demo_full_benchmark
 
-.PHONY: env demo test
+.PHONY: env demo demo-full test
 env:
 	bash tools/bootstrap.sh
 
 demo: env
 	$(PY) tools/benchmark.py configs/benchmarks/demo.py --work-dir $(WORK)
+
+demo-full: env
+	$(PY) tools/benchmark.py configs/benchmarks/demo_full.py --work-dir $(WORK_FULL)
 
 test: env
 	$(PY) -m pytest tests -q -p no:cacheprovider --durations=15

@@ -58,6 +58,8 @@ def build_cells(spec, work_dir):
         for arm in spec.arms:
             base = osp.join(work_dir, arm.name, f'seed{seed}')
             for task in spec.tasks:
+                if arm.scratch and task.type != 'transfer':
+                    continue  # no pre-trained classifier to evaluate
                 name = 'pretrain' if task.type == 'pretrain' else task.name
                 cells.append(Cell(arm.name, task.name, seed, osp.join(base, name)))
     return cells
@@ -82,8 +84,9 @@ def run_benchmark(spec, work_dir, repo_root):
         seed = [f'randomness.seed={cell.seed}']
         pretrain_dir = osp.join(osp.dirname(cell.work_dir), 'pretrain')
         pre_opts = common + list(spec.cfg_options.get('pretrain', [])) + seed
-        checkpoint = (finished_training(pretrain_dir)
-                      or runner.train(arm.pretrain, pretrain_dir, pre_opts))
+        checkpoint = None if arm.scratch else (finished_training(pretrain_dir)
+                                               or runner.train(arm.pretrain, pretrain_dir,
+                                                               pre_opts))
         if task.type == 'pretrain':
             metrics = runner.test(arm.pretrain, checkpoint, cell, pre_opts)
         elif task.type == 'robustness':

@@ -19,8 +19,12 @@ class BenchmarkConfigError(ValueError):
 @dataclass
 class Arm:
     name: str
-    pretrain: str
+    pretrain: str  # None: the from-scratch reference (downstream backbones start random)
     label: str
+
+    @property
+    def scratch(self):
+        return self.pretrain is None
 
 
 @dataclass
@@ -42,6 +46,7 @@ class BenchmarkSpec:
     make_digits: bool = False
     cfg_options: dict = field(default_factory=dict)
     gpus: int = 1
+    baseline: str = None  # the arm every other one is compared with, seed by seed
 
 
 def _existing(path, what, root):
@@ -69,9 +74,15 @@ def load_spec(path, root, arms=None, tasks=None):
         if arms and name not in arms:
             continue
         if 'pretrain' not in arm:
-            raise BenchmarkConfigError(f'arm {name!r} needs a `pretrain` config')
-        spec_arms.append(Arm(name, _existing(arm['pretrain'], f'arm {name!r}', root),
-                             arm.get('label', name)))
+            raise BenchmarkConfigError(f'arm {name!r} needs a `pretrain` config (None for a '
+                                       'from-scratch reference)')
+        pretrain = (None if arm['pretrain'] is None
+                    else _existing(arm['pretrain'], f'arm {name!r}', root))
+        spec_arms.append(Arm(name, pretrain, arm.get('label', name)))
+    baseline = cfg.get('baseline')
+    if baseline is not None and baseline not in arm_cfgs:
+        raise BenchmarkConfigError(f'baseline {baseline!r} is not an arm; {path} defines '
+                                   f'{sorted(arm_cfgs)}')
     spec_tasks = []
     for name, task in task_cfgs.items():
         if tasks and name not in tasks:
@@ -97,13 +108,15 @@ def load_spec(path, root, arms=None, tasks=None):
         arms=spec_arms, tasks=spec_tasks, seeds=list(cfg.get('seeds', [0])),
         data_root=osp.abspath(osp.join(root, data_root)), make_digits=data.get('make_digits',
                                                                                 False),
-        cfg_options=dict(cfg.get('cfg_options', {})), gpus=int(cfg.get('gpus', 1)))
+        cfg_options=dict(cfg.get('cfg_options', {})), gpus=int(cfg.get('gpus', 1)),
+        baseline=baseline)
 
 
 def task_configs(spec):
     """Every (what, config path) a run of ``spec`` trains or tests."""
     for arm in spec.arms:
-        yield f'arm {arm.name!r}', arm.pretrain
+        if not arm.scratch:
+            yield f'arm {arm.name!r}', arm.pretrain
     for task in spec.tasks:
         if task.config:
             yield f'task {task.name!r}', task.config
