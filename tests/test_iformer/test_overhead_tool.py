@@ -19,8 +19,10 @@ def test_iformer_arms_build_train_and_trace_every_block(tmp_path):
     assert results['config']['patch_size'] == 4  # the token-CutMix box snaps to the stem grid
     assert results['blocks'] == 18  # iFormer-S: 3 + 3 + 9 + 3
     rows = results['arms']
-    assert rows['cutmix']['extra_ops_per_block'] == 0 and rows['cutmix']['python_calls'] == 0
+    assert rows['cutmix']['extra_ops_per_block'] == 0
     for arm in ('tlalign-scalar', 'tlalign-kdim'):
+        # (the backbone itself is tlalign_mm code, so the baseline makes package calls too)
+        assert rows[arm]['python_calls'] > rows['cutmix']['python_calls']
         # one residual blend per block, from the shared propagation rule
         assert rows[arm]['top_extra_ops']['lerp'] == 18
         # label pooling: the 6 blocks of stages 1-2 (the mixer's own 2x2 pool), 3 transitions
