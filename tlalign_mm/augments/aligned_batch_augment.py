@@ -7,8 +7,11 @@ MixRecordingDataPreprocessor` keeps that record on the data samples and hands mm
 usual pair, and the label-rewriting hooks refuse any augment that is not one of these — the
 ``isinstance`` test against this class is how both recognise them.
 
-A subclass implements :meth:`mix` on a (B, K) float score batch.
+A subclass implements :meth:`mix` on a (B, K) float score batch. The call is kept out of
+``torch.compile`` graphs: it is host-side sampling (numpy boxes and λ) plus one paste, and the
+mix record it returns must be the very tensors the tracer reads.
 """
+import torch
 
 
 class AlignedBatchAugment:
@@ -23,6 +26,7 @@ class AlignedBatchAugment:
         """
         raise NotImplementedError
 
+    @torch.compiler.disable
     def __call__(self, batch_inputs, batch_score):
         if batch_score.ndim != 2:
             raise ValueError(f'{type(self).__name__} needs one-hot/soft scores (B, num_classes), '
