@@ -137,7 +137,8 @@ def test_checkpoint_of_another_model_is_refused(reference, tmp_path):
     assert not (tmp_path / 'metrics.json').exists()
 
     out = run_tool(['tools/train.py', SWIN_TLALIGN, '--work-dir', str(tmp_path / 'r'),
-                    '--resume', classifier, *LOADERS_IN_MAIN_PROCESS], env_extra=ONE_THREAD)
+                    '--resume', classifier, '--cfg-options', *LOADERS_IN_MAIN_PROCESS],
+                   env_extra=ONE_THREAD)
     assert out.returncode != 0
     line = out.stderr.strip().splitlines()[-1]
     assert line.startswith(f'error: checkpoint {classifier} does not fit this model')
