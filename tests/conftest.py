@@ -60,20 +60,38 @@ TRAINED_RUNS = dict(
 )
 
 
+def shared_dir(tmp_path_factory, worker_id):
+    """A folder every test process of this run sees: the run's base temp dir under xdist
+    (each worker has its own sub-folder of it), the session's own otherwise."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != 'master' else base
+
+
 @pytest.fixture(scope='session')
-def trained_digits(digits_root, tmp_path_factory):
-    """``trained_digits(name)`` -> :class:`TrainedRun` of ``TRAINED_RUNS[name]``, trained on the
-    first request of the session and shared by every later one."""
-    runs = {}
+def worker_id(request):
+    """xdist's worker name ('gw0', ...), or 'master' without xdist."""
+    return getattr(request.config, 'workerinput', {}).get('workerid', 'master')
+
+
+@pytest.fixture(scope='session')
+def trained_digits(digits_root, tmp_path_factory, worker_id):
+    """``trained_digits(name)`` -> :class:`TrainedRun` of ``TRAINED_RUNS[name]``: trained on the
+    first request of the test run and shared by every later one, across xdist workers too (a
+    file lock makes the other workers wait for the one that trains)."""
+    from filelock import FileLock
+    shared = shared_dir(tmp_path_factory, worker_id)
 
     def get(name):
-        if name not in runs:
-            config, options, checkpoint = TRAINED_RUNS[name]
-            work = str(tmp_path_factory.mktemp(name))
-            out = run_tool(['tools/train.py', config, '--work-dir', work, '--cfg-options',
-                            *options, *LOADERS_IN_MAIN_PROCESS], env_extra=ONE_THREAD)
-            assert out.returncode == 0, out.stderr[-3000:]
-            runs[name] = TrainedRun(work, out.stdout + out.stderr, osp.join(work, checkpoint))
-        return runs[name]
+        config, options, checkpoint = TRAINED_RUNS[name]
+        work = shared / f'trained_{name}'
+        log = work / 'tool_output.txt'
+        with FileLock(str(shared / f'trained_{name}.lock')):
+            if not log.exists():
+                out = run_tool(['tools/train.py', config, '--work-dir', str(work),
+                                '--cfg-options', *options, *LOADERS_IN_MAIN_PROCESS],
+                               env_extra=ONE_THREAD)
+                assert out.returncode == 0, out.stderr[-3000:]
+                log.write_text(out.stdout + out.stderr)
+        return TrainedRun(str(work), log.read_text(), str(work / checkpoint))
 
     return get
