@@ -30,8 +30,8 @@ tasks = dict(
 )
 seeds = [0, 1, 2]
 cfg_options = dict(
-    segmentation=['train_cfg.max_iters=300', 'train_cfg.val_interval=300',
-                  'default_hooks.checkpoint.interval=300', 'param_scheduler.1.end=300'],
+    segmentation=['train_cfg.max_iters=150', 'train_cfg.val_interval=150',
+                  'default_hooks.checkpoint.interval=150', 'param_scheduler.1.end=150'],
     detection=['train_cfg.max_epochs=4', 'train_cfg.val_interval=4',
                'default_hooks.checkpoint.interval=4'],
 )
