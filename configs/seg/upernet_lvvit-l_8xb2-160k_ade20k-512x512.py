@@ -1,35 +1,16 @@
-# UperNet + LV-ViT-L on ADE20K, 512x512 crops, 160k iterations, 8 GPUs x 2 images (published
-# single/multi-scale mIoU 50.9/51.8). Block outputs (14, 17, 20, 23) (0-based, the authors' choice) reshaped to
-# stride-16 maps and rescaled to strides 4/8/16/32 by MultiLevelNeck; AdamW 6e-5, wd 0.01, 1500
-# warm-up iterations then poly; sliding-window test 512 / stride 341. The backbone keeps its
-# re-scaled residual and a real drop-path rate of 0.3 (the authors' seg code passes the rate as
-# dropout and drops L's residual scale: not copied).
-# Dataset: $ADE20K_ROOT (default data/ade/ADEChallengeData2016).
+# UperNet + LV-ViT-L on ADE20K (published single/multi-scale mIoU 50.9/51.8): the LV-ViT-S
+# recipe with block outputs (14, 17, 20, 23) (0-based) and drop path 0.3.
 #   bash tools/dist_train.sh configs/seg/upernet_lvvit-l_8xb2-160k_ade20k-512x512.py 8
-# Checkpoint: `pretrained`, any LV-ViT-L classifier checkpoint of ours (token labeling, TL-Align x
-# token labeling, or the authors' release after tools/model_converters/lvvit_to_mmpretrain.py).
-_base_ = [
-    '../_base_/models/upernet_mmpretrain_vit.py',
-    '../_base_/datasets/ade20k_env.py',
-    '../_base_/schedules/upernet_adamw_160k.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['tlalign_mm'], allow_failed_imports=False)
+_base_ = ['./upernet_lvvit-s_8xb2-160k_ade20k-512x512.py']
 
 pretrained = 'work_dirs/lvvit-l_token-labeling_8xb128_in1k/epoch_310.pth'
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='mmpretrain.LVViT',
         arch='l',
-        img_size=512,
         out_indices=(14, 17, 20, 23),
-        out_type='featmap',
-        final_norm=False,
         drop_path_rate=0.3,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
     neck=dict(in_channels=[768, 768, 768, 768], out_channels=768),
     decode_head=dict(in_channels=[768, 768, 768, 768]),
     auxiliary_head=dict(in_channels=768),
-    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)),
 )

@@ -1,6 +1,6 @@
 # UperNet + LV-ViT-S on ADE20K, 512x512 crops, 160k iterations, 8 GPUs x 2 images (published
-# single/multi-scale mIoU 47.9/48.6). Block outputs (6, 9, 12, 15) (0-based, the authors' choice) reshaped to
-# stride-16 maps and rescaled to strides 4/8/16/32 by MultiLevelNeck; AdamW 6e-5, wd 0.01, 1500
+# single/multi-scale mIoU 47.9/48.6). Block outputs (6, 9, 12, 15) (0-based, the authors'
+# choice) reshaped to stride-16 maps and rescaled to strides 4/8/16/32 by MultiLevelNeck; AdamW 6e-5, wd 0.01, 1500
 # warm-up iterations then poly; sliding-window test 512 / stride 341. The backbone keeps its
 # re-scaled residual and a real drop-path rate of 0.1 (the authors' seg code passes the rate as
 # dropout and drops L's residual scale: not copied).

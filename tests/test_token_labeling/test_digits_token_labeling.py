@@ -4,7 +4,6 @@ terms fall) and validates with ``head(cls) + 0.5·max_i aux(x_i)``; TL-Align × 
 trains without score maps; a missing score map stops ``tools/train.py`` with one line."""
 import glob
 import json
-import os
 import os.path as osp
 
 import pytest
@@ -12,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path, run_tool
+from ..conftest import LOADERS_IN_MAIN_PROCESS, config_path
 
 TL = config_path('pretrain', 'lvvit', 'lvvit-digits_token-labeling_digits.py')
 TLALIGN_TL = config_path('pretrain', 'lvvit', 'lvvit-digits_tlalign-token-labeling_digits.py')
@@ -31,8 +30,7 @@ def score_maps(trained_digits, tmp_path_factory):
     return out
 
 
-def runner_for(config, work_dir, epochs=3, **env):
-    os.environ.update(env)
+def runner_for(config, work_dir, epochs=3):
     cfg = Config.fromfile(config)
     cfg.work_dir = str(work_dir)
     cfg.train_dataloader.update(NO_WORKERS)
@@ -62,8 +60,10 @@ def test_score_maps_from_the_digits_deit(score_maps):
     assert (score_maps / 'index.txt').read_text().split()[0].count('/') == 1
 
 
-def test_token_labeling_trains_and_validates_with_the_inference_formula(score_maps, tmp_path):
-    runner = runner_for(TL, tmp_path, TOKEN_LABEL_ROOT=str(score_maps))
+def test_token_labeling_trains_and_validates_with_the_inference_formula(score_maps, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv('TOKEN_LABEL_ROOT', str(score_maps))
+    runner = runner_for(TL, tmp_path)
     runner.train()
     cls_loss, dense_loss = logged(tmp_path, 'loss_cls'), logged(tmp_path, 'loss_dense')
     assert falls(cls_loss) and falls(dense_loss), (cls_loss, dense_loss)
@@ -98,16 +98,18 @@ def test_tlalign_token_labeling_trains(digits_root, tmp_path):
     assert logged(tmp_path, 'align_gap')[-1] > 0
 
 
-def test_missing_score_map_stops_training_naming_the_image(score_maps, tmp_path):
+def test_missing_score_map_stops_training_naming_the_image(score_maps, tmp_path, monkeypatch):
     partial = tmp_path / 'partial'
     partial.mkdir()
     for name in ('meta.json', 'logits.npy', 'classes.npy'):
         (partial / name).symlink_to(score_maps / name)
     rows = (score_maps / 'index.txt').read_text().split()
     (partial / 'index.txt').write_text('\n'.join(['elsewhere/x.png'] + rows[1:]) + '\n')
-    out = run_tool(['tools/train.py', TL, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-                    'train_cfg.max_epochs=1', *LOADERS_IN_MAIN_PROCESS],
-                   env_extra=dict(ONE_THREAD, TOKEN_LABEL_ROOT=str(partial)))
-    assert out.returncode == 1
-    last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith('error: no score map for image ') and rows[0] in last, last
+    from train import main as train_main  # tools/train.py, in this process
+    monkeypatch.setenv('TOKEN_LABEL_ROOT', str(partial))
+    with pytest.raises(SystemExit) as stop:
+        train_main([TL, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+                    'train_cfg.max_epochs=1', *LOADERS_IN_MAIN_PROCESS])
+    message = str(stop.value.code)
+    assert len(message.splitlines()) == 1, message
+    assert message.startswith('error: no score map for image ') and rows[0] in message, message

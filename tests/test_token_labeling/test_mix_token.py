@@ -2,6 +2,7 @@
 the λ' class target, the classifier mixes the patch embeddings, the head swaps the box outputs
 back. Checked against an explicit bookkeeping of which image each token's content came from."""
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -18,9 +19,17 @@ def soft_ce(logits, target):
     return -(smooth(target) * F.log_softmax(logits.double(), -1)).sum(-1).mean()
 
 
-def test_swap_back_pairs_every_token_with_its_source_image():
+DEIT = dict(type='VisionTransformer', arch=dict(embed_dims=32, num_layers=2, num_heads=2,
+                                               feedforward_channels=64),
+            img_size=32, patch_size=8, out_type='raw')
+
+
+@pytest.mark.parametrize('backbone', ['lvvit', 'deit'])
+def test_swap_back_pairs_every_token_with_its_source_image(backbone):
+    """LV-ViT, and mmpretrain's VisionTransformer (DeiT + token labeling) unchanged."""
     np.random.seed(3)
-    model = tiny_classifier(augment=dict(type='MixToken', token_size=8))
+    model = tiny_classifier(augment=dict(type='MixToken', token_size=8),
+                            backbone=DEIT if backbone == 'deit' else None)
     model.train()
     with torch.no_grad():  # token outputs that tell the classes apart
         model.head.fc_aux.weight.normal_(0, 1)
@@ -76,6 +85,5 @@ def test_swap_back_pairs_every_token_with_its_source_image():
 
 def test_mix_token_refuses_a_grid_it_does_not_tile():
     from tlalign_mm.augments import MixToken
-    import pytest
     with pytest.raises(ValueError, match='divisible by token_size 16'):
         MixToken(token_size=16)(torch.zeros(2, 3, 40, 32), torch.eye(2))

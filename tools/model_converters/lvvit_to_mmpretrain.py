@@ -2,12 +2,13 @@
 
 Usage: python tools/model_converters/lvvit_to_mmpretrain.py SRC DST
 
-SRC holds the authors' state dict, raw or under ``model`` / ``state_dict`` (DistributedDataParallel's
-``module.`` prefix is dropped). DST gets ``dict(meta=..., state_dict=...)`` with ``backbone.*``
-keys of ``LVViT`` and ``head.fc_cls`` / ``head.fc_aux`` of ``TokenLabelingHead``: it loads
-strictly into configs/pretrain/lvvit/* of the same arch, and through ``init_cfg`` with
-``prefix='backbone.'`` into the segmentation configs. A position embedding of another image size
-is resized by the backbone on load. Nothing but tensors and containers is read or written.
+SRC holds the authors' state dict, raw or under ``model`` / ``state_dict`` (a ``module.``
+prefix of DistributedDataParallel is dropped). DST gets ``dict(meta=..., state_dict=...)``
+with ``backbone.*`` keys of ``LVViT`` and ``head.fc_cls`` / ``head.fc_aux`` of
+``TokenLabelingHead``: it loads strictly into configs/pretrain/lvvit/* of the same arch, and
+through ``init_cfg`` with ``prefix='backbone.'`` into the segmentation configs. A position
+embedding of another image size is resized by the backbone on load. Nothing but tensors and
+containers is read or written.
 """
 import argparse
 import os.path as osp

@@ -1,8 +1,12 @@
 # Token labeling on the digits data: tiny LV-ViT, MixToken, dense targets from score maps made by
-# the digits DeiT teacher (configs/pretrain/deit/deit-digits_cutmix_digits.py or its TL-Align arm):
-#   python tools/token_labeling/make_score_maps.py configs/pretrain/deit/deit-digits_tlalign_digits.py \
-#       work_dirs/deit-digits_tlalign_digits/epoch_60.pth --img-size 32 --out data/digits_score_maps
-#   TOKEN_LABEL_ROOT=data/digits_score_maps python tools/train.py configs/pretrain/lvvit/lvvit-digits_token-labeling_digits.py
+# the digits DeiT teacher (configs/pretrain/deit/deit-digits_cutmix_digits.py or its TL-Align
+# arm):
+#   python tools/token_labeling/make_score_maps.py \
+#       configs/pretrain/deit/deit-digits_tlalign_digits.py \
+#       work_dirs/deit-digits_tlalign_digits/epoch_60.pth --img-size 32 \
+#       --out data/digits_score_maps
+#   TOKEN_LABEL_ROOT=data/digits_score_maps python tools/train.py \
+#       configs/pretrain/lvvit/lvvit-digits_token-labeling_digits.py
 # Validation runs the inference formula head(cls) + 0.5 max_i aux(x_i).
 _base_ = [
     '../../_base_/models/lvvit_digits.py',
