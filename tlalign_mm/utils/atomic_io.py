@@ -5,8 +5,8 @@ a checkpoint that is the file ``--resume`` picks next and then crashes on, for a
 it is a cell that looks finished but cannot be read. ``os.replace`` within one file system is
 atomic on POSIX and Windows, so readers see either the old file or the complete new one.
 
-mmengine writes every checkpoint through its ``LocalBackend.put``; :func:`install_atomic_local_backend`
-registers :class:`AtomicLocalBackend` in mmengine's backend registry under the same name, so
+mmengine writes every checkpoint through its ``LocalBackend.put``;
+:func:`install_atomic_local_backend` registers :class:`AtomicLocalBackend` in mmengine's backend registry under the same name, so
 ``CheckpointHook`` (and anything else that ``put``s to a local path) writes atomically without
 any config change.
 """

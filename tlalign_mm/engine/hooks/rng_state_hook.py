@@ -4,9 +4,10 @@ mmengine's checkpoint restores the seed but not the generators' positions, so af
 the batch augments draw other boxes, λ and partners than the uninterrupted run would have. The
 state kept is the one when the checkpoint is written (right after its iteration). On resume
 :class:`~tlalign_mm.engine.ResumableEpochBasedTrainLoop` restores it before the next batch is
-fetched; with any other loop it is restored at the first iteration after the resume. Each rank's generators advance on their own (a transform
-may draw a different number of values per sample), so under DDP the ranks' states are gathered
-to the saving rank when a checkpoint is due and each rank gets its own back.
+fetched; with any other loop it is restored at the first iteration after the resume. Each
+rank's generators advance on their own (a transform may draw a different number of values per
+sample), so under DDP the ranks' states are gathered to the saving rank when a checkpoint is due
+and each rank gets its own back.
 """
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import CheckpointHook, Hook
