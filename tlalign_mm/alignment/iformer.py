@@ -155,7 +155,7 @@ class IFormerLabelTracer(LabelTracer):
             if grid != self._grid:
                 raise RuntimeError(f'a stage transition sees a {grid[0]}x{grid[1]} map but the '
                                    f'labels are on {self._grid[0]}x{self._grid[1]}')
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast(output.device.type, enabled=False):
                 label_map = stride_two_mean(to_map(self.labels, grid))
             if label_map.shape[-2:] != output.shape[-2:]:
                 raise RuntimeError(f'the transition made a {tuple(output.shape[-2:])} grid, '
