@@ -1,4 +1,5 @@
-# CLIP ViT-B/32 KAdaptation (n=32, scale 160, dropout 0.5) on CUB-200-2011 (full training split), one GPU x 64.
+# CLIP ViT-B/32 KAdaptation (n=32, scale 160, dropout 0.5) on CUB-200-2011 (full training
+# split), one GPU x 64.
 # The four transfer methods share this file's dataset, schedule and runtime; only the model
 # base differs (configs/_base_/models/peft/clip_vit-b-p32_<method>.py).
 #   python tools/train.py configs/peft/clip-vit-b32_kadaptation_cub-224.py

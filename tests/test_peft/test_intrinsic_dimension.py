@@ -1,5 +1,5 @@
-"""Intrinsic dimension: the Walsh-Hadamard transform and Fastfood against explicit matrices, Fastfood
-and dense projections giving the same subspace update on one basis, the subspace model through
+"""Intrinsic dimension: the Walsh-Hadamard transform and Fastfood against explicit matrices,
+Fastfood and dense projections giving the same subspace update on one basis, the subspace model through
 functional_call, d90, and the tool on the digits fine-grained task."""
 import json
 import math

@@ -1,5 +1,5 @@
-# 5-shot transfer of CLIP ViT-B/32 with KAdaptation on Oxford-IIIT Pets (the paper's protocol: 5 images
-# per class drawn with a seed, seeds 0/1/2, mean reported). Another seed:
+# 5-shot transfer of CLIP ViT-B/32 with KAdaptation on Oxford-IIIT Pets (the paper's protocol: 5
+# images per class drawn with a seed, seeds 0/1/2, mean reported). Another seed:
 #   --cfg-options train_dataloader.dataset.seed=1 randomness.seed=1
 # Another method: swap the model base for clip_vit-b-p32_{finetune,linear,lora}.py.
 _base_ = [

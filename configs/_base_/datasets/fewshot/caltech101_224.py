@@ -1,5 +1,6 @@
-# Caltech-101 (101 objects + background = 102 classes in mmpretrain's `Caltech101`), 224 px (ELEVATER set).
-# Root: $CALTECH101_ROOT (default data/caltech-101), laid out as mmpretrain's `Caltech101` documents.
+# Caltech-101 (101 objects + background = 102 classes in mmpretrain's `Caltech101`), 224 px
+# (ELEVATER set). Root: $CALTECH101_ROOT (default data/caltech-101), laid out as mmpretrain's
+# `Caltech101` documents.
 _base_ = ['../fgvc/fgvc_224.py']
 
 fgvc_num_classes = 102

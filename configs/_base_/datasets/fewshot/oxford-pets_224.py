@@ -1,5 +1,6 @@
 # Oxford-IIIT Pets (37 breeds) through mmpretrain's `OxfordIIITPet`, 224 px (ELEVATER set).
-# Root: $OXFORD_PETS_ROOT (default data/Oxford-IIIT_Pets), laid out as mmpretrain's `OxfordIIITPet` documents.
+# Root: $OXFORD_PETS_ROOT (default data/Oxford-IIIT_Pets), laid out as mmpretrain's
+# `OxfordIIITPet` documents.
 _base_ = ['../fgvc/fgvc_224.py']
 
 fgvc_num_classes = 37
