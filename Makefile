@@ -14,5 +14,7 @@ demo: env
 demo-full: env
 	$(PY) tools/benchmark.py configs/benchmarks/demo_full.py --work-dir $(WORK_FULL)
 
+# Two test processes (pytest-xdist), one per core: most tests are single-threaded subprocesses;
+# the shared digits runs are trained once per run across both (tests/conftest.py).
 test: env
-	$(PY) -m pytest tests -q -p no:cacheprovider --durations=15
+	$(PY) -m pytest tests -q -p no:cacheprovider -n 2 --durations=15
