@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from ..models.backbones import IFormer
 from .propagation import residual_update
 from .token_grid import footprint_share
-from .tracer import LabelTracer, UnsupportedBackboneError, register_tracer
+from .tracer import StagedLabelTracer, UnsupportedBackboneError, register_tracer
 
 STEM_STRIDE = 4
 
@@ -73,7 +73,7 @@ def mixer_propagate(labels, grid, attention, mixer):
 
 
 @register_tracer(IFormer)
-class IFormerLabelTracer(LabelTracer):
+class IFormerLabelTracer(StagedLabelTracer):
     """Traces token labels through an :class:`IFormer` between :meth:`attach` and
     :meth:`detach`; ``history`` records the (B, H*W, D) labels of the current stage grid.
 
@@ -82,23 +82,19 @@ class IFormerLabelTracer(LabelTracer):
         kernel (str): ``'auto'`` or ``'explicit'`` (the same: the mixer's attention is always
             explicit). Defaults to 'auto'.
     """
-    kernels = ('auto', 'explicit')
 
     def __init__(self, backbone, kernel='auto'):
         super().__init__(backbone, kernel)
         self.mixers = []
-        for s, stage in enumerate(backbone.stages):
-            for b, block in enumerate(stage.blocks):
-                mixer = getattr(block, 'mixer', None)
-                low = getattr(mixer, 'low_mixer', None)
-                if not isinstance(getattr(low, 'softmax', None), torch.nn.Module):
-                    raise UnsupportedBackboneError(
-                        f'stage {s} block {b} mixer {type(mixer).__name__} has no low-frequency '
-                        'attention with a softmax module; TL-Align cannot trace it')
-                self.mixers.append(mixer)
-        self._next_block = 0
-        self._grid = None
-        self._transitioned = None
+        for s, b, block in self._stage_blocks():
+            mixer = getattr(block, 'mixer', None)
+            low = getattr(mixer, 'low_mixer', None)
+            if not isinstance(getattr(low, 'softmax', None), torch.nn.Module):
+                raise UnsupportedBackboneError(
+                    f'stage {s} block {b} mixer {type(mixer).__name__} has no low-frequency '
+                    'attention with a softmax module; TL-Align cannot trace it')
+            self.mixers.append(mixer)
+        self.num_blocks = len(self.mixers)
 
     @property
     def token_size(self):
@@ -120,16 +116,8 @@ class IFormerLabelTracer(LabelTracer):
                     self._make_transition(blocks_before)))
             blocks_before += len(stage.blocks)
 
-    def _restore(self):
-        self._transitioned = None
-
     def _on_stem(self, module, inputs, output):
-        # Blocks traced in this pass: a block recomputed in backward (with_cp) is not traced
-        # again.
-        self._next_block = 0
-        self._transitioned = None
-        self.start(output.shape[-2:])
-        self._grid = self.grid_hw
+        self._start_pass(output.shape[-2:])
 
     def _make_propagator(self, index, mixer):
 
@@ -148,13 +136,10 @@ class IFormerLabelTracer(LabelTracer):
     def _make_transition(self, blocks_before):
 
         def transition(module, inputs, output):
-            if (self.labels is None or self._next_block != blocks_before
-                    or self._transitioned == blocks_before):
+            if not self._transition_due(blocks_before, inputs[0].shape[-2:],
+                                        'a stage transition'):
                 return
-            grid = tuple(inputs[0].shape[-2:])
-            if grid != self._grid:
-                raise RuntimeError(f'a stage transition sees a {grid[0]}x{grid[1]} map but the '
-                                   f'labels are on {self._grid[0]}x{self._grid[1]}')
+            grid = self._grid
             with torch.no_grad(), torch.autocast(output.device.type, enabled=False):
                 label_map = stride_two_mean(to_map(self.labels, grid))
             if label_map.shape[-2:] != output.shape[-2:]:
@@ -162,15 +147,5 @@ class IFormerLabelTracer(LabelTracer):
                                    f'2x2 label cells give {tuple(label_map.shape[-2:])}')
             self.labels = to_tokens(label_map)
             self._grid = tuple(output.shape[-2:])
-            self._transitioned = blocks_before
 
         return transition
-
-    def _pool_summary(self):
-        """The mean of the current token labels (iFormer pools globally)."""
-        return self.labels.mean(dim=1)
-
-    def _check_complete(self):
-        if self._next_block != len(self.mixers):
-            raise RuntimeError(f'the traced pass reached {self._next_block} of '
-                               f'{len(self.mixers)} blocks; no final-stage labels')

@@ -22,7 +22,7 @@ from mmpretrain.models.backbones import SwinTransformer
 
 from .propagation import residual_update
 from .token_grid import patch_embed_share
-from .tracer import LabelTracer, UnsupportedBackboneError, register_tracer
+from .tracer import StagedLabelTracer, UnsupportedBackboneError, register_tracer
 
 
 def _pad_to_windows(grid, window_size, shift, *maps):
@@ -96,7 +96,7 @@ def merge_labels(labels, grid, merging):
 
 
 @register_tracer(SwinTransformer)
-class SwinLabelTracer(LabelTracer):
+class SwinLabelTracer(StagedLabelTracer):
     """Traces token labels through ``backbone`` between :meth:`attach` and :meth:`detach`.
 
     ``history`` records ``(tokens, summary)`` with the (B, N_l, D) token labels on the current
@@ -106,22 +106,20 @@ class SwinLabelTracer(LabelTracer):
         backbone (SwinTransformer): any mmpretrain Swin arch and image size.
         kernel (str): ``'auto'`` or ``'explicit'`` (the same thing here). Defaults to 'auto'.
     """
-    kernels = ('auto', 'explicit')
 
     def __init__(self, backbone, kernel='auto'):
         super().__init__(backbone, kernel)
         self.blocks = []
-        for s, stage in enumerate(backbone.stages):
-            for b, block in enumerate(stage.blocks):
-                attn = block.attn
-                if not (hasattr(attn, 'w_msa') and hasattr(attn, 'window_partition')
-                        and isinstance(getattr(attn.w_msa, 'softmax', None), torch.nn.Module)):
-                    raise UnsupportedBackboneError(
-                        f'stage {s} block {b} attention {type(attn).__name__} is not '
-                        "mmpretrain's ShiftWindowMSA over a WindowMSA with a softmax module; "
-                        'TL-Align cannot trace it')
-                self.blocks.append(attn)
-        self._next_block = 0
+        for s, b, block in self._stage_blocks():
+            attn = block.attn
+            if not (hasattr(attn, 'w_msa') and hasattr(attn, 'window_partition')
+                    and isinstance(getattr(attn.w_msa, 'softmax', None), torch.nn.Module)):
+                raise UnsupportedBackboneError(
+                    f'stage {s} block {b} attention {type(attn).__name__} is not '
+                    "mmpretrain's ShiftWindowMSA over a WindowMSA with a softmax module; "
+                    'TL-Align cannot trace it')
+            self.blocks.append(attn)
+        self.num_blocks = len(self.blocks)
         self._shifted = None
 
     @property
@@ -152,13 +150,8 @@ class SwinLabelTracer(LabelTracer):
 
     # ---- tracing ---------------------------------------------------------------------------
     def _on_patch_embed(self, module, inputs, output):
-        # Blocks traced in this pass. A block run again (activation checkpointing recomputes it
-        # during backward) must not move the labels a second time.
-        self._next_block = 0
-        self._merged = None
         self._shifted = None
-        self.start(output[1])
-        self._grid = self.grid_hw  # the current stage grid
+        self._start_pass(output[1])
 
     def _make_mask_probe(self, index):
 
@@ -193,25 +186,10 @@ class SwinLabelTracer(LabelTracer):
 
         def merge(module, inputs, output):
             # Merge once, right after the last block of this stage.
-            if (self.labels is None or self._next_block != blocks_before
-                    or self._merged == blocks_before):
+            if not self._transition_due(blocks_before, inputs[1], 'patch merging'):
                 return
-            grid = tuple(int(v) for v in inputs[1])
-            if grid != self._grid:
-                raise RuntimeError(f'patch merging sees a {grid[0]}x{grid[1]} map but the '
-                                   f'labels are on {self._grid[0]}x{self._grid[1]}')
             with torch.no_grad():
-                self.labels = merge_labels(self.labels, grid, module)
+                self.labels = merge_labels(self.labels, self._grid, module)
             self._grid = tuple(int(v) for v in output[1])
-            self._merged = blocks_before
 
         return merge
-
-    def _pool_summary(self):
-        """The mean of the current token labels (Swin pools globally)."""
-        return self.labels.mean(dim=1)
-
-    def _check_complete(self):
-        if self._next_block != len(self.blocks):
-            raise RuntimeError(f'the traced pass reached {self._next_block} of '
-                               f'{len(self.blocks)} blocks; no final-stage labels')

@@ -167,3 +167,52 @@ class LabelTracer:
     def _check_traced(self):
         if self.labels is None:
             raise RuntimeError('no traced forward pass: the backbone did not run while attached')
+
+
+class StagedLabelTracer(LabelTracer):
+    """Base of tracers for backbones whose token grid shrinks from stage to stage (Swin,
+    iFormer).
+
+    It counts the blocks traced in the current pass (``_next_block``: a block run again by
+    activation checkpointing during backward must not move the labels a second time), keeps the
+    current stage grid (``_grid``) and lets each stage transition move the labels exactly once.
+    A subclass sets ``num_blocks``, calls :meth:`_start_pass` from its stem hook and
+    :meth:`_transition_due` from its transition hook.
+    """
+    num_blocks = 0
+
+    def __init__(self, backbone, kernel='auto'):
+        super().__init__(backbone, kernel)
+        self._next_block = 0
+        self._grid = None
+        self._last_transition = None
+
+    def _stage_blocks(self):
+        """``(stage index, block index, block)`` of every block of ``backbone.stages``."""
+        for s, stage in enumerate(self.backbone.stages):
+            for b, block in enumerate(stage.blocks):
+                yield s, b, block
+
+    def _start_pass(self, grid_hw):
+        self._next_block = 0
+        self._last_transition = None
+        self.start(grid_hw)
+        self._grid = self.grid_hw
+
+    def _transition_due(self, blocks_before, grid, what):
+        """Whether the transition after block ``blocks_before`` moves the labels now (once per
+        pass); checks that it sees the labels' grid."""
+        if (self.labels is None or self._next_block != blocks_before
+                or self._last_transition == blocks_before):
+            return False
+        grid = tuple(int(v) for v in grid)
+        if grid != self._grid:
+            raise RuntimeError(f'{what} sees a {grid[0]}x{grid[1]} map but the labels are on '
+                               f'{self._grid[0]}x{self._grid[1]}')
+        self._last_transition = blocks_before
+        return True
+
+    def _check_complete(self):
+        if self._next_block != self.num_blocks:
+            raise RuntimeError(f'the traced pass reached {self._next_block} of '
+                               f'{self.num_blocks} blocks; no final-stage labels')

@@ -56,6 +56,38 @@ def _existing(path, what, root):
     return full
 
 
+def _selected(cfgs, wanted):
+    """``(name, cfg)`` of the entries ``wanted`` names (all when it names none)."""
+    return [(name, item) for name, item in cfgs.items() if not wanted or name in wanted]
+
+
+def _parse_arm(name, arm, root):
+    if 'pretrain' not in arm:
+        raise BenchmarkConfigError(f'arm {name!r} needs a `pretrain` config (None for a '
+                                   'from-scratch reference)')
+    pretrain = (None if arm['pretrain'] is None
+                else _existing(arm['pretrain'], f'arm {name!r}', root))
+    return Arm(name, pretrain, arm.get('label', name))
+
+
+def _parse_task(name, task, root):
+    """The benchmark tasks of one task entry (one per transfer method where it lists them)."""
+    kind = task.get('type')
+    if kind not in TASK_TYPES:
+        raise BenchmarkConfigError(
+            f'task {name!r} has unknown type {kind!r}; known types: {TASK_TYPES}')
+    if 'metric' not in task:
+        raise BenchmarkConfigError(f'task {name!r} needs a `metric` to report')
+    if kind == 'transfer' and 'methods' in task:
+        return method_tasks(
+            name, task, lambda n, c, lab, m: Task(n, kind, task['metric'], c, lab, m),
+            lambda p, what: _existing(p, what, root))
+    config = None
+    if kind in ('transfer', 'robustness'):
+        config = _existing(task.get('config', ''), f'task {name!r}', root)
+    return [Task(name, kind, task['metric'], config, task.get('label', name))]
+
+
 def load_spec(path, root, arms=None, tasks=None):
     """Read a benchmark config; ``arms``/``tasks`` optionally select a subset by name."""
     if not osp.isfile(path):
@@ -69,39 +101,13 @@ def load_spec(path, root, arms=None, tasks=None):
         if unknown:
             raise BenchmarkConfigError(f'unknown {kind}(s) {unknown}; {path} defines '
                                        f'{sorted(known)}')
-    spec_arms = []
-    for name, arm in arm_cfgs.items():
-        if arms and name not in arms:
-            continue
-        if 'pretrain' not in arm:
-            raise BenchmarkConfigError(f'arm {name!r} needs a `pretrain` config (None for a '
-                                       'from-scratch reference)')
-        pretrain = (None if arm['pretrain'] is None
-                    else _existing(arm['pretrain'], f'arm {name!r}', root))
-        spec_arms.append(Arm(name, pretrain, arm.get('label', name)))
+    spec_arms = [_parse_arm(name, arm, root) for name, arm in _selected(arm_cfgs, arms)]
     baseline = cfg.get('baseline')
     if baseline is not None and baseline not in arm_cfgs:
         raise BenchmarkConfigError(f'baseline {baseline!r} is not an arm; {path} defines '
                                    f'{sorted(arm_cfgs)}')
-    spec_tasks = []
-    for name, task in task_cfgs.items():
-        if tasks and name not in tasks:
-            continue
-        kind = task.get('type')
-        if kind not in TASK_TYPES:
-            raise BenchmarkConfigError(
-                f'task {name!r} has unknown type {kind!r}; known types: {TASK_TYPES}')
-        if 'metric' not in task:
-            raise BenchmarkConfigError(f'task {name!r} needs a `metric` to report')
-        if kind == 'transfer' and 'methods' in task:
-            spec_tasks.extend(method_tasks(
-                name, task, lambda n, c, lab, m: Task(n, kind, task['metric'], c, lab, m),
-                lambda p, what: _existing(p, what, root)))
-            continue
-        config = None
-        if kind in ('transfer', 'robustness'):
-            config = _existing(task.get('config', ''), f'task {name!r}', root)
-        spec_tasks.append(Task(name, kind, task['metric'], config, task.get('label', name)))
+    spec_tasks = [t for name, task in _selected(task_cfgs, tasks)
+                  for t in _parse_task(name, task, root)]
     data = cfg.get('data', {})
     data_root = os.environ.get('TLALIGN_DATA_ROOT') or data.get('root', 'data')
     return BenchmarkSpec(
