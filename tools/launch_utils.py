@@ -14,9 +14,11 @@ from mmengine.runner import Runner
 import tlalign_mm  # noqa: F401  registers modules, safe checkpoint loading
 from tlalign_mm.engine import init_cpu_process_group
 from tlalign_mm.alignment import UnsupportedBackboneError
+from tlalign_mm.augments.patch_negatives import NegativeViewConfigError
 from tlalign_mm.datasets.data_errors import DataError
 from tlalign_mm.datasets.dataset_checks import check_classification_annotations
 from tlalign_mm.engine.hooks import NonFiniteLossError, TLAlignConfigError
+from tlalign_mm.models.classifiers.negative_augment_classifier import NegativeAugmentConfigError
 from tlalign_mm.utils import (ClassCountError, CorruptedCheckpointError, DatasetRootError,
                               UnsafeCheckpointError, check_data_roots)
 from tlalign_mm.utils.config_checks import dataset_configs
@@ -25,9 +27,12 @@ from tlalign_mm.utils.resume import resumable_checkpoint
 from tlalign_mm.utils.pretrained import (PretrainedCheckpointError, check_pretrained_backbone,
                                          check_pretrained_exists, use_pretrained)
 
+# Model set-ups that cannot work, found while the model is built or checked by its hooks.
+MODEL_CONFIG_ERRORS = (TLAlignConfigError, UnsupportedBackboneError, NegativeViewConfigError,
+                       NegativeAugmentConfigError)
 # Input errors detected by hooks once the runner starts (before the first iteration).
-CONFIG_ERRORS = (ClassCountError, TLAlignConfigError, UnsupportedBackboneError,
-                 UnsafeCheckpointError, CorruptedCheckpointError)
+CONFIG_ERRORS = (ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
+                 *MODEL_CONFIG_ERRORS)
 
 
 # Errors of a started run that the tools report in one line (exit 1) instead of a traceback.
@@ -171,5 +176,5 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
             check_pretrained_backbone(runner.model, cfg)
         return runner
     except (DatasetRootError, ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
-            PretrainedCheckpointError, DataError) as err:
+            PretrainedCheckpointError, DataError, *MODEL_CONFIG_ERRORS) as err:
         raise ToolInputError(str(err)) from None
