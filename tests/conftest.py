@@ -29,6 +29,16 @@ def run_tool(args, env_extra=None, timeout=600):
                           text=True, timeout=timeout)
 
 
+@pytest.fixture(autouse=True)
+def mmpretrain_default_scope():
+    """Every test starts in mmpretrain's registry scope. A runner built by an earlier test leaves
+    mmseg's or mmdet's scope current in the process; under pytest-xdist the order of tests is
+    not fixed, so no test may depend on what another left behind."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield
+
+
 @pytest.fixture(scope='session')
 def digits_root(tmp_path_factory):
     """A folder holding every digits dataset; exported as $TLALIGN_DATA_ROOT for the configs."""

@@ -179,6 +179,7 @@ class StagedLabelTracer(LabelTracer):
     A subclass sets ``num_blocks``, calls :meth:`_start_pass` from its stem hook and
     :meth:`_transition_due` from its transition hook.
     """
+    kernels = ('auto', 'explicit')  # the stock modules always materialise the attention
     num_blocks = 0
 
     def __init__(self, backbone, kernel='auto'):
