@@ -234,6 +234,22 @@ def cuda_memory(arm_state, batch, args):
     return dict(peak_mb=peak / 2**20, step_mb=(peak - base) / 2**20)
 
 
+def recorded_settings(args):
+    """The run's settings as stored with its results.
+
+    Everything but ``--out``: where the record is written is a machine-local path, not a
+    setting of the measurement, and records are kept in the repository.
+    """
+    return {k: v for k, v in vars(args).items() if k != 'out'}
+
+
+def write_results(results, path):
+    """Write the results as JSON to ``path`` (nothing when no path was given)."""
+    if path:
+        with open(path, 'w') as f:
+            json.dump(results, f, indent=2)
+
+
 def count_ops(args):
     """One warm step per arm, then one counted step; the extra over CutMix per block."""
     from op_counts import count_host_work, host_work_rows
@@ -254,10 +270,8 @@ def count_ops(args):
         if row['top_extra_ops']:
             print(f'  {arm} extra ops: ' + ', '.join(f'{k} {v}'
                                                       for k, v in row['top_extra_ops'].items()))
-    results = dict(config=vars(args), blocks=blocks, arms=rows)
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+    results = dict(config=recorded_settings(args), blocks=blocks, arms=rows)
+    write_results(results, args.out)
     return results
 
 
@@ -303,7 +317,7 @@ def main(argv=None):
 
     base = 'cutmix' if 'cutmix' in args.arms else args.arms[0]
     base_time = statistics.median(times[base])
-    results = dict(config=vars(args), arms={},
+    results = dict(config=recorded_settings(args), arms={},
                    malloc={k: os.environ.get(k) for k in STEADY_MALLOC})
     print(f'\n{"arm":<16}{"step ms":>10}{"time ratio":>12}{"round ratios":>16}{"peak MB":>10}'
           f'{"peak ratio":>12}{"step MB":>10}{"step-mem ratio":>16}')
@@ -322,9 +336,7 @@ def main(argv=None):
         print(f'{arm:<16}{row["step_ms"]:>10.1f}{row["time_ratio"]:>12.4f}{spread:>16}'
               f'{row["peak_mb"]:>10.0f}{row["peak_ratio"]:>12.4f}{row["step_mb"]:>10.0f}'
               f'{row["step_mem_ratio"]:>16.4f}')
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+    write_results(results, args.out)
     return results
 
 
