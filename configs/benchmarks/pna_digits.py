@@ -13,6 +13,7 @@ arms = dict(
     contrastive=dict(pretrain='configs/pretrain/pna/deit-digits_pna-rotate-contrastive_digits.py',
                      label='PNA contrastive'),
 )
+baseline = 'baseline'  # every other arm: paired difference over seeds with a 95% t interval
 tasks = dict(
     classification=dict(type='pretrain', metric='accuracy/top1', label='Digits cls'),
     digits_c=dict(type='robustness', config='configs/robustness/deit-digits_digits-c.py',
