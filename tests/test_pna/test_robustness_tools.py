@@ -133,3 +133,4 @@ def test_benchmark_robustness_task_reports_every_submetric(tmp_path):
     assert saved['submetrics']['robust']['b']['digits-c/fog'] == [40.0, 41.0]
     shipped = load_spec(osp.join(ROOT, 'configs', 'benchmarks', 'pna_digits.py'), ROOT)
     assert [t.type for t in shipped.tasks] == ['pretrain', 'robustness']
+    assert shipped.baseline == 'baseline'  # the PNA arms are compared with CutMix seed by seed

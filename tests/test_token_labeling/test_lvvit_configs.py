@@ -3,6 +3,7 @@ the ImageNet configs on an ImageNet-format folder (the digits, with synthetic 10
 maps), and the LV-ViT-S ADE20K config training from an LV-ViT classifier checkpoint on an
 ADE20K-format folder (crops cut to 64 px for the CPU)."""
 import copy
+import os.path as osp
 
 import numpy as np
 import pytest
@@ -127,3 +128,19 @@ def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(digits_root, tmp_pat
     stem = classifier.backbone.patch_embed.stem[0].conv.weight
     assert torch.allclose(backbone.patch_embed.stem[0].conv.weight, stem, atol=1e-4)
     assert torch.isfinite(torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
+
+
+def test_digits_seed_study_benchmark():
+    """configs/benchmarks/token_labeling_digits.py: the three digits LV-ViT arms, three seeds,
+    each compared with the no-token-labeling baseline seed by seed."""
+    from tlalign_mm.benchmark.spec import load_spec
+
+    from ..conftest import ROOT
+    spec = load_spec(config_path('benchmarks', 'token_labeling_digits.py'), ROOT)
+    assert {arm.name: osp.basename(arm.pretrain) for arm in spec.arms} == {
+        'baseline': 'lvvit-digits_baseline_digits.py',
+        'token_labeling': 'lvvit-digits_token-labeling_digits.py',
+        'tlalign_token_labeling': 'lvvit-digits_tlalign-token-labeling_digits.py'}
+    assert spec.baseline == 'baseline' and list(spec.seeds) == [0, 1, 2]
+    assert [(t.type, t.metric) for t in spec.tasks] == [('pretrain', 'accuracy/top1')]
+
