@@ -1,9 +1,11 @@
 """Shared fixtures: the digits datasets are generated once per test session, and each digits
 pre-training run the tests read (loss curve, checkpoint, transfer) is trained once and shared."""
+import contextlib
 import os
 import os.path as osp
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass
 
 import pytest
@@ -27,6 +29,97 @@ def run_tool(args, env_extra=None, timeout=600):
     env = dict(os.environ, **(env_extra or {}))
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+@dataclass
+class ToolRun:
+    """What :func:`run_tool` returns, for a tool run in the test process."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def manager_classes():
+    """Every mmengine ``ManagerMixin`` class (loggers, visualizers, message hubs; each subclass
+    keeps its own instances) except ``DefaultScope``, which the fixture below manages."""
+    from mmengine.registry import DefaultScope
+    from mmengine.utils import ManagerMixin
+    found, todo = [], [ManagerMixin]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls is not ManagerMixin and not issubclass(cls, DefaultScope):
+            found.append(cls)
+    return found
+
+
+@contextlib.contextmanager
+def fresh_run_globals():
+    """A run in the test process starts without the loggers, visualizers and message hubs
+    earlier runs left, as in a new process, and leaves them as they were. mmengine keys them by
+    name (``<config name>_<timestamp>``, or a config's fixed ``name='visualizer'``): a second
+    run would otherwise log and write its scalars into the first run's work dir."""
+    saved = {cls: dict(cls._instance_dict) for cls in manager_classes()}
+    for cls in saved:
+        cls._instance_dict.clear()
+    try:
+        yield
+    finally:
+        for cls in manager_classes():
+            for instance in cls._instance_dict.values():
+                for handler in getattr(instance, 'handlers', [])[:]:
+                    handler.close()
+                    instance.removeHandler(handler)
+            cls._instance_dict.clear()
+            cls._instance_dict.update(saved.get(cls, {}))
+
+
+@pytest.fixture
+def tool(capfd, monkeypatch):
+    """``tool(args, env_extra=None)``: ``python <tool> args`` run in this test's process through
+    the tool's ``main(argv)``, without the ~10 s of imports a fresh interpreter pays. It returns
+    the exit status and output as :func:`run_tool` does (``sys.exit('error: ...')`` gives status 1
+    and the message as the last stderr line, as the interpreter would). Tests of what only a
+    fresh process shows (launchers, resuming in a new process, environment checks at import)
+    and tools that re-launch themselves (the overhead tool) keep :func:`run_tool`."""
+    import importlib.util
+
+    import torch
+
+    def run(args, env_extra=None):
+        path, argv = osp.join(ROOT, args[0]), [str(a) for a in args[1:]]
+        with monkeypatch.context() as patch:
+            patch.chdir(ROOT)
+            for key, value in (env_extra or {}).items():
+                patch.setenv(key, value)
+            patch.setattr(sys, 'argv', [path, *argv])
+            spec = importlib.util.spec_from_file_location('_tool_' + osp.basename(path)[:-3],
+                                                          path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            threads = torch.get_num_threads()
+            if (env_extra or {}).get('OMP_NUM_THREADS'):
+                torch.set_num_threads(int(env_extra['OMP_NUM_THREADS']))
+            capfd.readouterr()
+            code = 0
+            try:
+                with fresh_run_globals():
+                    module.main(argv)
+            except SystemExit as stop:
+                if isinstance(stop.code, str):
+                    print(stop.code, file=sys.stderr)
+                    code = 1
+                else:
+                    code = stop.code or 0
+            except Exception:  # what an uncaught error does to the interpreter
+                traceback.print_exc()
+                code = 1
+            finally:
+                torch.set_num_threads(threads)
+            out = capfd.readouterr()
+        return ToolRun(code, out.out, out.err)
+
+    return run
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import torch
 from tlalign_mm.benchmark.runner import pretrained_init
 from tlalign_mm.utils.checkpoint import safe_torch_load
 
-from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path, run_tool
+from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path
 from .test_tlalign_training import logged
 
 SEG = config_path('seg', 'upernet_swin-digits_digits-ade20k.py')
@@ -20,14 +20,15 @@ WORKERS = LOADERS_IN_MAIN_PROCESS
     (DET, ['train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
            'train_dataloader.dataset.indices=8']),
 ], ids=['seg', 'det'])
-def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path):
+def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path,
+                                                    tool):
     from launch_utils import build_runner, load_config
 
     checkpoint = trained_digits('swin_tlalign').checkpoint
-    out = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
-                    '--cfg-options', *pretrained_init(checkpoint), *schedule,
-                    'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',
-                    *WORKERS], env_extra=ONE_THREAD)
+    out = tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
+                '--cfg-options', *pretrained_init(checkpoint), *schedule,
+                'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',
+                *WORKERS], env_extra=ONE_THREAD)
     assert out.returncode == 0, out.stderr[-3000:]
     # Every backbone tensor but the new first-stage output norm (the classifier normalised only
     # its last stage) comes from the checkpoint.

@@ -12,7 +12,6 @@ from tlalign_mm.alignment import UnsupportedBackboneError
 from tlalign_mm.engine.hooks import TLAlignConfigError
 
 from ..conftest import config_path
-from ..conftest import run_tool
 
 TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
 NO_WORKERS = dict(num_workers=0, persistent_workers=False)
@@ -124,10 +123,10 @@ def test_hook_refuses_unsupported_backbone(digits_root, tmp_path):
         Runner.from_cfg(cfg).train()
 
 
-def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path):
+def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path, tool):
     """The paper-scale TL-Align config on an ImageNet-format folder (digits, 224 px crops)."""
     cfg = config_path('pretrain', 'deit', 'deit-small_tlalign_8xb128_in1k.py')
-    out = run_tool(
+    out = tool(
         ['tools/train.py', cfg, '--work-dir', str(tmp_path), '--cfg-options',
          'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
          'train_dataloader.dataset.indices=4', 'train_dataloader.persistent_workers=False',

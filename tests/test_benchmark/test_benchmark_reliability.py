@@ -22,13 +22,13 @@ def live_process():
     proc.wait()
 
 
-def test_second_benchmark_on_a_work_dir_is_refused(digits_root, tmp_path, live_process):
+def test_second_benchmark_on_a_work_dir_is_refused(digits_root, tmp_path, live_process, tool):
     work = tmp_path / 'bench'
     work.mkdir()
     (work / LOCK_NAME).write_text(f'{live_process.pid} {os.uname().nodename}\n')
     config = tmp_path / 'short.py'
     config.write_text(SHORT)
-    out = bench(config, work)
+    out = bench(tool, config, work)
     assert out.returncode != 0
     assert out.stderr.strip().splitlines()[-1] == (
         f'error: work dir {work} is in use by benchmark process {live_process.pid} on this '

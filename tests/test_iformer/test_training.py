@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 from tlalign_mm.benchmark.runner import pretrained_init
 from tlalign_mm.utils.checkpoint import safe_torch_load
 
-from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path, run_tool
+from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path
 from ..test_alignment.test_tlalign_training import logged
 from .test_alignment import reference_labels
 
@@ -104,15 +104,16 @@ def test_head_loss_gets_the_traced_label(digits_root, tmp_path):
     (DET, ['train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
            'train_dataloader.dataset.indices=8']),
 ], ids=['seg', 'det'])
-def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path):
+def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path,
+                                                    tool):
     from launch_utils import build_runner, load_config
 
     checkpoint = trained_digits('iformer_tlalign').checkpoint
-    out = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
-                    '--cfg-options', *pretrained_init(checkpoint), *schedule,
-                    'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',
-                    'val_dataloader.dataset.indices=4', *LOADERS_IN_MAIN_PROCESS],
-                   env_extra=ONE_THREAD)
+    out = tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
+                '--cfg-options', *pretrained_init(checkpoint), *schedule,
+                'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',
+                'val_dataloader.dataset.indices=4', *LOADERS_IN_MAIN_PROCESS],
+               env_extra=ONE_THREAD)
     assert out.returncode == 0, out.stderr[-3000:]
     # Every backbone tensor but the new LayerNorms of stages 0-2 (the classifier normalised only
     # its last stage) comes from the checkpoint.

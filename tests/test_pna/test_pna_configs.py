@@ -55,13 +55,14 @@ def test_robustness_configs(name, dataset, metric):
         assert len(cfg.test_evaluator.reference_errors) == 15
 
 
-def test_negative_patch_not_a_multiple_of_the_backbone_patch_is_one_line(digits_root, tmp_path):
+def test_negative_patch_not_a_multiple_of_the_backbone_patch_is_one_line(digits_root, tmp_path,
+                                                                         tool):
     """tools/train.py reports the view's config error in one line, before training."""
-    from ..conftest import LOADERS_IN_MAIN_PROCESS, config_path, run_tool
+    from ..conftest import LOADERS_IN_MAIN_PROCESS, config_path
     config = config_path('pretrain', 'pna', 'deit-digits_pna-rotate-uniform_digits.py')
-    out = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-                    'data_preprocessor.negative_view.patch_size=12', 'train_cfg.max_epochs=1',
-                    *LOADERS_IN_MAIN_PROCESS], env_extra={'OMP_NUM_THREADS': '1'})
+    out = tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                'data_preprocessor.negative_view.patch_size=12', 'train_cfg.max_epochs=1',
+                *LOADERS_IN_MAIN_PROCESS], env_extra={'OMP_NUM_THREADS': '1'})
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith('error: ') and '12' in last, out.stderr[-2000:]

@@ -18,7 +18,7 @@ from tlalign_mm.datasets.dataset_checks import (check_classification_annotations
                                                 check_not_empty, check_seg_labels,
                                                 coco_boxes_outside)
 
-from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path, run_tool
+from ..conftest import LOADERS_IN_MAIN_PROCESS, ONE_THREAD, config_path
 
 DEIT = config_path('pretrain', 'deit', 'deit-digits_cutmix_digits.py')
 CLASSES = tuple(f'digit_{i}' for i in range(10))
@@ -53,16 +53,16 @@ def test_unreadable_images_name_the_file(imagenet_copy):
         load(dict(img_path=str(imagenet_copy / 'gone.png')))
 
 
-def test_zero_byte_image_stops_training_in_one_line(imagenet_copy, tmp_path):
+def test_zero_byte_image_stops_training_in_one_line(imagenet_copy, tmp_path, tool):
     """Loaded in a DataLoader worker: the worker's traceback does not bury the message."""
     lines = (imagenet_copy / 'meta' / 'train.txt').read_text().splitlines()[:8]
     (imagenet_copy / 'meta' / 'train.txt').write_text('\n'.join(lines) + '\n')
     broken = imagenet_copy / 'train' / lines[3].split()[0]
     broken.write_bytes(b'')
-    out = run_tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w'), '--no-validate',
-                    '--cfg-options', 'train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
-                    'train_dataloader.num_workers=1', 'train_dataloader.persistent_workers=False'],
-                   env_extra=dict(ONE_THREAD, TLALIGN_DATA_ROOT=str(imagenet_copy.parent)))
+    out = tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w'), '--no-validate',
+                '--cfg-options', 'train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
+                'train_dataloader.num_workers=1', 'train_dataloader.persistent_workers=False'],
+               env_extra=dict(ONE_THREAD, TLALIGN_DATA_ROOT=str(imagenet_copy.parent)))
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith(
         f'error: cannot decode image {broken} (zero bytes): ')
@@ -70,11 +70,11 @@ def test_zero_byte_image_stops_training_in_one_line(imagenet_copy, tmp_path):
     assert 'Traceback' not in out.stderr
 
 
-def test_missing_split_annotation_file_is_one_line(imagenet_copy, tmp_path):
+def test_missing_split_annotation_file_is_one_line(imagenet_copy, tmp_path, tool):
     (imagenet_copy / 'meta' / 'train.txt').unlink()
-    out = run_tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-                    *LOADERS_IN_MAIN_PROCESS],
-                   env_extra=dict(ONE_THREAD, TLALIGN_DATA_ROOT=str(imagenet_copy.parent)))
+    out = tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w'), '--cfg-options',
+                *LOADERS_IN_MAIN_PROCESS],
+               env_extra=dict(ONE_THREAD, TLALIGN_DATA_ROOT=str(imagenet_copy.parent)))
     assert out.returncode != 0
     assert out.stderr.strip().splitlines() == [
         f"error: annotation file not found: {imagenet_copy}/meta/train.txt "

@@ -124,10 +124,10 @@ def test_nonfinite_loss_stops_and_keeps_the_good_checkpoint(digits_root, tmp_pat
                .values() if v.is_floating_point())
 
 
-def test_checkpoint_of_another_model_is_refused(reference, tmp_path):
+def test_checkpoint_of_another_model_is_refused(reference, tmp_path, tool):
     classifier = osp.join(reference, LAST)
-    out = run_tool(['tools/test.py', UPERNET, classifier, '--work-dir', str(tmp_path / 't'),
-                    '--out-metrics', str(tmp_path / 'metrics.json')], env_extra=ONE_THREAD)
+    out = tool(['tools/test.py', UPERNET, classifier, '--work-dir', str(tmp_path / 't'),
+                '--out-metrics', str(tmp_path / 'metrics.json')], env_extra=ONE_THREAD)
     assert out.returncode != 0
     line = out.stderr.strip().splitlines()[-1]
     assert line.startswith(f'error: checkpoint {classifier} does not fit this model: it has no '
@@ -136,9 +136,9 @@ def test_checkpoint_of_another_model_is_refused(reference, tmp_path):
     assert not any(tag in out.stdout for tag in ('Iter(test)', 'Epoch(test)'))  # no eval ran
     assert not (tmp_path / 'metrics.json').exists()
 
-    out = run_tool(['tools/train.py', SWIN_TLALIGN, '--work-dir', str(tmp_path / 'r'),
-                    '--resume', classifier, '--cfg-options', *LOADERS_IN_MAIN_PROCESS],
-                   env_extra=ONE_THREAD)
+    out = tool(['tools/train.py', SWIN_TLALIGN, '--work-dir', str(tmp_path / 'r'),
+                '--resume', classifier, '--cfg-options', *LOADERS_IN_MAIN_PROCESS],
+               env_extra=ONE_THREAD)
     assert out.returncode != 0
     line = out.stderr.strip().splitlines()[-1]
     assert line.startswith(f'error: checkpoint {classifier} does not fit this model')

@@ -18,7 +18,6 @@ from tlalign_mm.augments import AlignedTokenCutMix
 from ..conftest import ROOT, config_path
 from ..test_alignment.naive_reference import reference_vit_labels
 from ..test_alignment.test_vit_alignment import TINY, make_vit
-from ..conftest import run_tool
 
 TOOL = osp.join(ROOT, 'tools', 'analysis', 'token_fluctuation.py')
 TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
@@ -145,9 +144,9 @@ def check_consistent(rows, result, depth=4, samples=128):
     assert result['final_abs_gap_mean'] == layers[-1]['abs_gap_mean']
 
 
-def test_tool_on_trained_and_untrained_model(trained_checkpoint, tmp_path):
+def test_tool_on_trained_and_untrained_model(trained_checkpoint, tmp_path, tool):
     out_dir = str(tmp_path / 'trained')
-    out = run_tool([TOOL, TLALIGN, trained_checkpoint, '--batches', '2', '--out-dir', out_dir])
+    out = tool([TOOL, TLALIGN, trained_checkpoint, '--batches', '2', '--out-dir', out_dir])
     assert out.returncode == 0, out.stderr[-3000:]
     rows, trained = read_outputs(out_dir)
     check_consistent(rows, trained)
@@ -173,8 +172,8 @@ def test_tool_on_trained_and_untrained_model(trained_checkpoint, tmp_path):
     assert pixel['mix'] == 'pixel' and pixel['split'] == 'train'
 
 
-def test_tool_input_errors_are_one_line(digits_root, tmp_path):
-    out = run_tool([TOOL, TLALIGN, str(tmp_path / 'missing.pth')])
+def test_tool_input_errors_are_one_line(digits_root, tmp_path, tool):
+    out = tool([TOOL, TLALIGN, str(tmp_path / 'missing.pth')])
     assert out.returncode != 0
     assert out.stderr.strip().splitlines() == [
         f'error: checkpoint not found: {tmp_path / "missing.pth"}']

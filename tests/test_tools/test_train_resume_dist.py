@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ..conftest import ROOT, config_path, run_tool
+from ..conftest import ROOT, config_path
 
 DEIT = config_path('pretrain', 'deit', 'deit-digits_cutmix_digits.py')
 FAST = ['train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
@@ -24,16 +24,16 @@ def scalars(work_dir):
         return [json.loads(line) for line in f]
 
 
-def test_train_checkpoint_and_resume(digits_root, tmp_path):
+def test_train_checkpoint_and_resume(digits_root, tmp_path, tool):
     work = str(tmp_path / 'deit')
-    out = run_tool(['tools/train.py', DEIT, '--work-dir', work, '--cfg-options', *FAST])
+    out = tool(['tools/train.py', DEIT, '--work-dir', work, '--cfg-options', *FAST])
     assert out.returncode == 0, out.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
     assert 'accuracy/top1' in out.stdout + out.stderr
 
     more = [o.replace('max_epochs=1', 'max_epochs=2') for o in FAST]
-    out = run_tool(['tools/train.py', DEIT, '--work-dir', work, '--resume', '--cfg-options',
-                    *more], env_extra={'TORCH_FORCE_WEIGHTS_ONLY_LOAD': '1'})
+    out = tool(['tools/train.py', DEIT, '--work-dir', work, '--resume', '--cfg-options',
+                *more], env_extra={'TORCH_FORCE_WEIGHTS_ONLY_LOAD': '1'})
     assert out.returncode == 0, out.stderr[-3000:]
     log = out.stdout + out.stderr
     assert 'resumed epoch: 1' in log
@@ -43,9 +43,9 @@ def test_train_checkpoint_and_resume(digits_root, tmp_path):
     assert 2 in epochs
 
 
-def test_amp_on_cpu_uses_bf16_autocast(digits_root, tmp_path):
-    out = run_tool(['tools/train.py', DEIT, '--amp', '--work-dir', str(tmp_path / 'amp'),
-                    '--cfg-options', *FAST, 'train_cfg.val_interval=5'])
+def test_amp_on_cpu_uses_bf16_autocast(digits_root, tmp_path, tool):
+    out = tool(['tools/train.py', DEIT, '--amp', '--work-dir', str(tmp_path / 'amp'),
+                '--cfg-options', *FAST, 'train_cfg.val_interval=5'])
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'bfloat16 CPU autocast' in out.stdout
     assert osp.isfile(osp.join(tmp_path, 'amp', 'epoch_1.pth'))
@@ -64,10 +64,10 @@ def test_dist_train_two_cpu_processes(digits_root, tmp_path):
     assert "type='CPUDistributedDataParallel'" in log
 
 
-def test_missing_data_root_is_one_line_error(tmp_path):
+def test_missing_data_root_is_one_line_error(tmp_path, tool):
     missing = tmp_path / 'nowhere'
-    out = run_tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w')],
-                   env_extra={'TLALIGN_DATA_ROOT': str(missing)})
+    out = tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w')],
+               env_extra={'TLALIGN_DATA_ROOT': str(missing)})
     assert out.returncode != 0
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
@@ -76,10 +76,10 @@ def test_missing_data_root_is_one_line_error(tmp_path):
     assert not (tmp_path / 'w').exists()
 
 
-def test_num_classes_mismatch_fails_before_training(digits_root, tmp_path):
+def test_num_classes_mismatch_fails_before_training(digits_root, tmp_path, tool):
     work = tmp_path / 'w'
-    out = run_tool(['tools/train.py', DEIT, '--work-dir', str(work), '--cfg-options', *FAST,
-                    'model.head.num_classes=7'])
+    out = tool(['tools/train.py', DEIT, '--work-dir', str(work), '--cfg-options', *FAST,
+                'model.head.num_classes=7'])
     assert out.returncode != 0
     assert 'class-count mismatch: ImageNet defines 10 classes but model.head.num_classes=7' \
         in out.stderr
