@@ -145,7 +145,9 @@ class LabelTracer:
         pool = functools.partial(self.pixels_to_tokens, grid_hw=self.grid_hw)
         with torch.no_grad():
             labels = self.source.initial_labels(pool, self.grid_hw, num_extra_tokens)
-        self.labels = labels.detach().float()
+        if labels.requires_grad:  # a source handing back its own input tensor
+            labels = labels.detach()
+        self.labels = labels.float()
         self.record()
 
     def summary_label(self):
@@ -162,7 +164,9 @@ class LabelTracer:
     def record(self):
         """Append the current labels to ``history`` when it is recording."""
         if self.history is not None:
-            self.history.append((self.token_labels().detach(), self._pool_summary().detach()))
+            # Copies: a tracer may update its labels in place (the ViT riding kernel does).
+            self.history.append((self.token_labels().detach().clone(),
+                                 self._pool_summary().detach().clone()))
 
     def _check_traced(self):
         if self.labels is None:
