@@ -56,7 +56,14 @@ class LabelRidingAttention(torch.autograd.Function):
             batch, num_heads, tokens, head_dim = v.shape
             features = v.new_empty_strided(
                 v.shape, (tokens * num_heads * head_dim, head_dim, num_heads * head_dim, 1))
-            torch.split_with_sizes_copy(out, [head_dim, width], dim=-1, out=[features, moved])
+            if torch.compiler.is_compiling():
+                # Dynamo cannot trace ``out=`` lists of strided tensors; the compiler fuses
+                # these copies anyway.
+                features.copy_(out[..., :head_dim])
+                moved.copy_(out[..., head_dim:])
+            else:
+                torch.split_with_sizes_copy(out, [head_dim, width], dim=-1,
+                                            out=[features, moved])
         ctx.save_for_backward(q, k, v, features, logsumexp)
         ctx.scale = scale
         return features

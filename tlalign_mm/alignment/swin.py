@@ -158,6 +158,8 @@ class SwinLabelTracer(StagedLabelTracer):
         kernel (str): ``'auto'`` or ``'explicit'`` (the same thing here). Defaults to 'auto'.
     """
 
+    stays_attached = True  # every hook passes through without labels
+
     def __init__(self, backbone, kernel='auto'):
         super().__init__(backbone, kernel)
         self.blocks = []

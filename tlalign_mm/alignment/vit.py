@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from mmpretrain.models.backbones import VisionTransformer
 
 from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, LabelRidingAttention,
-                                     RidingLabels, label_riding_exact)
+                                     RidingLabels, label_riding_attention, label_riding_exact)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
                           residual_propagate, residual_update, residual_update_rows_)
 from .recomputed_attention import recomputed_attention
@@ -65,6 +65,7 @@ class ViTLabelTracer(LabelTracer):
         kernel (str): one of :data:`KERNELS` (see the module docstring). Defaults to 'auto'.
     """
     kernels = KERNELS
+    stays_attached = True  # every kernel and hook passes through without labels
 
     def __init__(self, backbone, kernel='auto'):
         super().__init__(backbone, kernel)
@@ -72,6 +73,7 @@ class ViTLabelTracer(LabelTracer):
         self.attentions = [layer.attn for layer in backbone.layers]
         self._riding = None  # RidingLabels of the current pass, while the riding kernel runs
         self._head_weights = {}
+        self._kernels = {}  # id(attention) -> its traced kernel
 
     @property
     def token_size(self):
@@ -85,8 +87,13 @@ class ViTLabelTracer(LabelTracer):
         self._handles.append(
             self.backbone.patch_embed.register_forward_hook(self._on_patch_embed))
         for attn in self.attentions:
-            attn.scaled_dot_product_attention = self._make_kernel(
-                attn.scaled_dot_product_attention)
+            # One kernel object per attention for the tracer's life: a compiled backbone that
+            # guards on it sees the same object on every attach.
+            kernel = self._kernels.get(id(attn))
+            if kernel is None or kernel._tlalign_stock is not attn.scaled_dot_product_attention:
+                kernel = self._kernels[id(attn)] = self._make_kernel(
+                    attn.scaled_dot_product_attention)
+            attn.scaled_dot_product_attention = kernel
 
     def _restore(self):
         for attn in self.attentions:
@@ -138,7 +145,12 @@ class ViTLabelTracer(LabelTracer):
     def _traced_attention(self, stock, q, k, v, dropout_p, scale, kwargs):
         """The block's attention output; moves ``self.labels`` one block forward."""
         kernel = self._kernel_for(q, dropout_p)
-        if kernel == 'riding':
+        if kernel == 'riding' and torch.compiler.is_compiling():
+            # Compiled: the functional form (the compiler fuses its ops; it cannot take the
+            # in-place buffers of the eager form as graph inputs).
+            out, moved = label_riding_attention(q, k, v, self.labels, scale)
+            self.labels = residual_update(self.labels, moved)
+        elif kernel == 'riding':
             state = self._riding
             if state is None or state.labels is not self.labels:
                 # First riding block of the pass: the labels move into the kernel's buffers,

@@ -49,6 +49,11 @@ class MixedLabelHook(Hook):
     def _release(self):
         raise NotImplementedError
 
+    def _release_all(self):
+        """Training stops (validation, test, its end): remove whatever :meth:`_start` installed.
+        Defaults to :meth:`_release`."""
+        self._release()
+
     # ---- mmengine hook points --------------------------------------------------------------
     def before_train(self, runner):
         name = type(self).__name__
@@ -86,19 +91,21 @@ class MixedLabelHook(Hook):
             self._stats = []
 
     def before_val(self, runner):
-        self._detach()
+        self._detach(everything=True)
 
     def before_test(self, runner):
-        self._detach()
+        self._detach(everything=True)
 
     def after_train(self, runner):
-        self._detach()
+        self._detach(everything=True)
 
     # ---- the watched forward pass ----------------------------------------------------------
-    def _detach(self):
+    def _detach(self, everything=False):
         while self._handles:
             self._handles.pop().remove()
         self._end_batch()
+        if everything and self.model is not None:
+            self._release_all()
 
     def _end_batch(self):
         if self.model is not None:
