@@ -83,8 +83,9 @@ class RidingLabels:
     - ``labels``: (B, N, D) the current labels (a view: it follows every update);
     - ``heads``: the same storage repeated over the H heads, (B, H, N, D), the kernel's input;
     - ``moved``: the kernel's per-head ``Ā_h y``, laid out so that its (B·N·D, H) rows are one
-      matrix: :func:`~.propagation.residual_update_rows_` averages the heads and blends in one
-      ``addmm_``.
+      matrix (a batch of (N, H) ones for scalar labels):
+      :func:`~.propagation.residual_update_rows_` averages the heads and blends in one
+      ``addmm_`` (``baddbmm_``).
 
     Args:
         labels (Tensor): (B, N, D) fp32 contiguous initial labels, owned by the tracer: they are
@@ -101,9 +102,11 @@ class RidingLabels:
         rows = batch * tokens * width
         self.num_heads = num_heads
         self.labels = labels
-        self.rows = labels.view(rows, 1)
-        self.heads = self.rows.as_strided((batch, num_heads, tokens, width),
-                                          (tokens * width, 0, width, 1))
+        # Scalar labels (B, N, 1) already are a batch of (N, 1) columns: the blend is a
+        # ``baddbmm_`` on them, no view needed; wider ones are blended as (B·N·D, 1) rows.
+        self.rows = labels if width == 1 else labels.view(rows, 1)
+        self.heads = labels.as_strided((batch, num_heads, tokens, width),
+                                       (tokens * width, 0, width, 1))
         shape = (batch, num_heads, tokens, width)
         if previous is not None and previous.moved.shape == shape and (
                 previous.moved.device == labels.device):
@@ -112,7 +115,9 @@ class RidingLabels:
         else:
             self.moved = labels.new_empty_strided(
                 shape, (tokens * width * num_heads, 1, width * num_heads, num_heads))
-            self.moved_rows = self.moved.as_strided((rows, num_heads), (num_heads, 1))
+            rows_shape = (batch, tokens, num_heads) if width == 1 else (rows, num_heads)
+            self.moved_rows = self.moved.as_strided(
+                rows_shape, (tokens * num_heads, num_heads, 1)[-len(rows_shape):])
 
 
 def label_riding_attention(q, k, v, labels, scale):

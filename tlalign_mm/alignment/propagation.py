@@ -29,14 +29,17 @@ def residual_update(labels, moved):
 
 
 def residual_update_rows_(labels, moved, head_weights):
-    """:func:`residual_update` in place, with the head average folded in: one ``addmm_``.
+    """:func:`residual_update` in place, with the head average folded in: one ``addmm_``
+    (``baddbmm_`` for a batch).
 
     Args:
-        labels: (R, 1) float32 token labels, one row per (token, channel), updated in place.
-        moved: (R, H) the labels moved by each head's attention.
-        head_weights: (H, 1) all ``1 / H``: the head average.
+        labels: (R, 1) float32 token labels, one row per (token, channel), or a (B, R, 1) batch
+            of them; updated in place.
+        moved: (R, H) (or (B, R, H)) the labels moved by each head's attention.
+        head_weights: (H, 1) (or (B, H, 1)) all ``1 / H``: the head average.
     """
-    return labels.addmm_(moved, head_weights, beta=1 - ATTENTION_WEIGHT, alpha=ATTENTION_WEIGHT)
+    update = labels.addmm_ if labels.dim() == 2 else labels.baddbmm_
+    return update(moved, head_weights, beta=1 - ATTENTION_WEIGHT, alpha=ATTENTION_WEIGHT)
 
 
 def residual_propagate(labels, attention):

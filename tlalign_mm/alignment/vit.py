@@ -180,12 +180,16 @@ class ViTLabelTracer(LabelTracer):
         return out
 
     def _head_weights_for(self, state):
-        """(H, 1) ``1 / H`` per head (the head average), kept per head count and device."""
-        key = (state.num_heads, state.rows.device)
+        """(H, 1) ``1 / H`` per head (the head average; (B, H, 1) for a batch of scalar
+        labels), kept per shape and device."""
+        batched = state.rows.dim() == 3
+        key = (state.num_heads, state.rows.size(0) if batched else None, state.rows.device)
         weights = self._head_weights.get(key)
         if weights is None:
-            weights = self._head_weights[key] = state.rows.new_full((state.num_heads, 1),
-                                                                     1.0 / state.num_heads)
+            weights = state.rows.new_full((state.num_heads, 1), 1.0 / state.num_heads)
+            if batched:
+                weights = weights.expand(state.rows.size(0), -1, -1)
+            self._head_weights[key] = weights
         return weights
 
     def _pool_summary(self):
