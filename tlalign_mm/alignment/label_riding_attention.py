@@ -33,33 +33,91 @@ def label_riding_exact(q, labels, dropout_p=0.0):
 
 
 class LabelRidingAttention(torch.autograd.Function):
-    """``(softmax(q kᵀ·scale) v, mean_h softmax(q kᵀ·scale) y)``; the second is detached."""
+    """``softmax(q kᵀ·scale) v`` with grad; writes ``softmax_h(q kᵀ·scale) y`` of every head into
+    ``moved`` (detached).
+
+    ``heads``: the (B, N, D) labels repeated over the heads, (B, H, N, D) (a stride-0 view), so
+    they are one ``cat`` away from the padded value. ``moved``: a (B, H, N, D) buffer of any
+    layout; the kernel's output is split into the features and ``moved`` by one copy. Beside the
+    stock kernel it dispatches five aten ops: two pads, the cat, the features' buffer and the
+    split copy.
+    """
 
     @staticmethod
-    def forward(ctx, q, k, v, labels, scale):
-        width = labels.size(-1)
+    def forward(ctx, q, k, v, heads, moved, scale):
+        width = heads.size(-1)
         with torch.no_grad():
-            padded_v = torch.cat([v, labels[:, None].expand(-1, v.size(1), -1, -1)], dim=-1)
-            out, logsumexp = _FLASH_CPU(
-                F.pad(q, (0, width)), F.pad(k, (0, width)), padded_v, 0.0, False, scale=scale)
-        head_dim = v.size(-1)
-        # Features in the stock kernel's memory layout (B, N, H, d), so the block's
-        # ``transpose(1, 2).reshape`` stays a view and the projection saves this very tensor
-        # for backward: the padded output is freed here, and memory is that of the stock path.
-        features = out.new_empty(out.size(0), out.size(2), out.size(1), head_dim).transpose(1, 2)
-        features.copy_(out[..., :head_dim])
-        moved = out[..., head_dim:].mean(dim=1)
+            out, logsumexp = _FLASH_CPU(F.pad(q, (0, width)), F.pad(k, (0, width)),
+                                        torch.cat([v, heads], dim=-1), 0.0, False, scale=scale)
+            # Features in the stock kernel's memory layout (B, N, H, d), so the block's
+            # ``transpose(1, 2).reshape`` stays a view and the projection saves this very tensor
+            # for backward: the padded output is freed here, and memory is that of the stock
+            # path.
+            batch, num_heads, tokens, head_dim = v.shape
+            features = v.new_empty_strided(
+                v.shape, (tokens * num_heads * head_dim, head_dim, num_heads * head_dim, 1))
+            if torch.compiler.is_compiling():
+                # Dynamo cannot trace ``out=`` lists of strided tensors; the compiler fuses
+                # these copies anyway.
+                features.copy_(out[..., :head_dim])
+                moved.copy_(out[..., head_dim:])
+            else:
+                torch.split_with_sizes_copy(out, [head_dim, width], dim=-1,
+                                            out=[features, moved])
         ctx.save_for_backward(q, k, v, features, logsumexp)
         ctx.scale = scale
-        ctx.mark_non_differentiable(moved)
-        return features, moved
+        return features
 
     @staticmethod
-    def backward(ctx, grad_features, _grad_moved):
+    def backward(ctx, grad_features):
         q, k, v, features, logsumexp = ctx.saved_tensors
         grad_q, grad_k, grad_v = _FLASH_CPU_BACKWARD(
             grad_features, q, k, v, features, logsumexp, 0.0, False, scale=ctx.scale)
-        return grad_q, grad_k, grad_v, None, None
+        return grad_q, grad_k, grad_v, None, None, None
+
+
+class RidingLabels:
+    """The token labels of one traced pass, kept in the buffers the riding kernel reads and
+    writes, so that a block costs the kernel's five ops and one in-place blend.
+
+    - ``labels``: (B, N, D) the current labels (a view: it follows every update);
+    - ``heads``: the same storage repeated over the H heads, (B, H, N, D), the kernel's input;
+    - ``moved``: the kernel's per-head ``Ā_h y``, laid out so that its (B·N·D, H) rows are one
+      matrix (a batch of (N, H) ones for scalar labels):
+      :func:`~.propagation.residual_update_rows_` averages the heads and blends in one
+      ``addmm_`` (``baddbmm_``).
+
+    Args:
+        labels (Tensor): (B, N, D) fp32 contiguous initial labels, owned by the tracer: they are
+            updated in place from now on (``self.labels`` is this very tensor).
+        num_heads (int): heads of the attention.
+        previous (RidingLabels, optional): the previous pass's state, whose ``moved`` scratch
+            buffer is reused when it has the same shape.
+    """
+
+    def __init__(self, labels, num_heads, previous=None):
+        if not labels.is_contiguous():
+            labels = labels.contiguous()
+        batch, tokens, width = labels.shape
+        rows = batch * tokens * width
+        self.num_heads = num_heads
+        self.labels = labels
+        # Scalar labels (B, N, 1) already are a batch of (N, 1) columns: the blend is a
+        # ``baddbmm_`` on them, no view needed; wider ones are blended as (B·N·D, 1) rows.
+        self.rows = labels if width == 1 else labels.view(rows, 1)
+        self.heads = labels.as_strided((batch, num_heads, tokens, width),
+                                       (tokens * width, 0, width, 1))
+        shape = (batch, num_heads, tokens, width)
+        if previous is not None and previous.moved.shape == shape and (
+                previous.moved.device == labels.device):
+            # Scratch, read right after each block: the previous pass's buffer will do.
+            self.moved, self.moved_rows = previous.moved, previous.moved_rows
+        else:
+            self.moved = labels.new_empty_strided(
+                shape, (tokens * width * num_heads, 1, width * num_heads, num_heads))
+            rows_shape = (batch, tokens, num_heads) if width == 1 else (rows, num_heads)
+            self.moved_rows = self.moved.as_strided(
+                rows_shape, (tokens * num_heads, num_heads, 1)[-len(rows_shape):])
 
 
 def label_riding_attention(q, k, v, labels, scale):
@@ -67,4 +125,7 @@ def label_riding_attention(q, k, v, labels, scale):
 
     ``q, k, v``: (B, H, N, d) fp32 CPU; ``labels``: (B, N, D) fp32.
     """
-    return LabelRidingAttention.apply(q, k, v, labels, scale)
+    heads = labels[:, None].expand(-1, q.size(1), -1, -1)
+    moved = torch.empty_like(heads)
+    out = LabelRidingAttention.apply(q, k, v, heads, moved, scale)
+    return out, moved.mean(dim=1)

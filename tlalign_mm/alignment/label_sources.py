@@ -24,18 +24,21 @@ class MixRecordSource:
     def initial_labels(self, pool, grid_hw, num_extra_tokens):
         rec = self.record
         share = pool(rec.own_mask)  # (B, P)
-        extra = rec.lam[:, None].expand(-1, num_extra_tokens)
-        share = torch.cat([extra, share], dim=1)[..., None]  # (B, N, 1)
+        if num_extra_tokens:  # extra tokens carry the area λ (no expand for the one cls token)
+            extra = rec.lam[:, None]
+            if num_extra_tokens > 1:
+                extra = extra.expand(-1, num_extra_tokens)
+            share = torch.cat([extra, share], dim=1)
+        share = share[..., None]  # (B, N, 1)
         if self.mode == 'scalar':
             return share
-        own, partner = rec.own_score[:, None], rec.partner_score[:, None]
-        return share * own + (1 - share) * partner
+        return torch.lerp(rec.partner_score[:, None], rec.own_score[:, None], share)
 
     def image_label(self, final):
         """(B, K) soft label from the (B, D) final summary label."""
-        if self.mode == 'scalar':
-            a = final[:, :1]
-            return a * self.record.own_score + (1 - a) * self.record.partner_score
+        if self.mode == 'scalar':  # a·own + (1 − a)·partner
+            share = final if final.size(1) == 1 else final[:, :1]
+            return torch.lerp(self.record.partner_score, self.record.own_score, share)
         return final
 
     def own_share(self, final):

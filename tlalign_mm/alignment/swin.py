@@ -40,7 +40,39 @@ def _pad_to_windows(grid, window_size, shift, *maps):
     return out, (height + pad_b, width + pad_r)
 
 
-def window_propagate(labels, grid, attention, window_size, shift):
+class WindowLayout:
+    """Where every token of one stage grid sits in the windows of one block (pad, shift and
+    partition exactly as ``ShiftWindowMSA``), as index vectors computed once per grid, window and
+    shift by running the stock padding/roll/partition on a map of token indices.
+
+    A block then moves the labels with two gathers and one batched product, instead of pad,
+    roll, partition, reverse, roll and crop of the labels themselves.
+
+    Attributes:
+        into: (nW·n,) the token whose label each window position reads (a padding position
+            reads token 0: padding keys get no weight, padding queries are dropped).
+        back: (H·W,) the window position of each token.
+        keep: (1, nW, 1, n) 1 for real tokens, 0 for padding; None when nothing is padded.
+    """
+
+    def __init__(self, grid, window_size, shift, device):
+        height, width = grid
+        tokens = torch.arange(1, height * width + 1, device=device).view(1, height, width, 1)
+        (windows, ), (hp, wp) = _pad_to_windows(grid, window_size, shift, tokens)
+        position = windows.flatten() - 1  # -1: padding
+        real = position >= 0
+        self.area = window_size * window_size
+        self.num_windows = (hp // window_size) * (wp // window_size)
+        self.window_size = window_size
+        self.into = position.clamp_min(0)
+        self.back = torch.empty(height * width, dtype=torch.long, device=device)
+        self.back[position[real]] = torch.arange(position.numel(), device=device)[real]
+        self.keep = None
+        if (hp, wp) != tuple(grid):
+            self.keep = real.float().view(1, self.num_windows, 1, self.area)
+
+
+def window_propagate(labels, grid, attention, window_size, shift, layout=None):
     """``y ← ½(Ā_w y + y)`` on one stage grid, through the block's own windows.
 
     Args:
@@ -48,51 +80,70 @@ def window_propagate(labels, grid, attention, window_size, shift):
         grid: (H, W) of the stage.
         attention: (B*nW, N, N) head-averaged window attention, windows in the stock order.
         window_size, shift: the block's window side and the shift it actually applied.
+        layout (WindowLayout, optional): the precomputed layout of (grid, window, shift).
 
     Padding tokens carry no label: each row of the head-averaged attention (the one the
     features used, padding keys included) is renormalised over the real tokens of its window, so
     every real token's label stays a distribution (and the scalar form exact).
     """
-    from mmpretrain.models.utils.attention import ShiftWindowMSA
+    if layout is None:
+        layout = WindowLayout(grid, window_size, shift, labels.device)
     batch, tokens, width = labels.shape
-    valid = labels.new_ones(1, *grid, 1)
-    (windows, valid_w), (hp, wp) = _pad_to_windows(grid, window_size, shift,
-                                                   labels.reshape(batch, *grid, width), valid)
-    area = window_size * window_size
-    num_windows = (hp // window_size) * (wp // window_size)
+    area, num_windows = layout.area, layout.num_windows
     if attention.shape != (batch * num_windows, area, area):
         raise RuntimeError(
             f'window attention of shape {tuple(attention.shape)} does not fit the label grid '
             f'{grid[0]}x{grid[1]} (batch {batch}, window {window_size}): the backbone '
             'moved tokens in a way the tracer does not know')
-    windows = windows.reshape(batch * num_windows, area, width)
+    windows = labels.index_select(1, layout.into).view(batch * num_windows, area, width)
     attention = attention.to(labels.dtype)
-    if (hp, wp) != tuple(grid):
-        keep = valid_w.reshape(1, num_windows, 1, area)
-        attention = attention.view(batch, num_windows, area, area) * keep
-        # A row of a padding query may have no real key left; it is cropped below anyway.
+    if layout.keep is not None:
+        attention = attention.view(batch, num_windows, area, area) * layout.keep
+        # A row of a padding query may have no real key left; it is dropped below anyway.
         attention = attention / attention.sum(-1, keepdim=True).clamp_min(1e-30)
         attention = attention.view(batch * num_windows, area, area)
-    moved = torch.bmm(attention, windows).view(-1, window_size, window_size, width)
-    moved = ShiftWindowMSA.window_reverse(moved, hp, wp, window_size)
-    if shift > 0:
-        moved = torch.roll(moved, shifts=(shift, shift), dims=(1, 2))
-    moved = moved[:, :grid[0], :grid[1]].reshape(batch, tokens, width)
-    return residual_update(labels, moved)
+    moved = torch.bmm(attention, windows).view(batch, num_windows * area, width)
+    return residual_update(labels, moved.index_select(1, layout.back))
 
 
-def merge_labels(labels, grid, merging):
+class MergeLayout:
+    """The token groups of mmcv ``PatchMerging`` on one grid (its own padding and sampler, run
+    on a map of token indices): merging the labels is then one gather and one mean.
+
+    Attributes:
+        members: (L'·k²,) the tokens of each group (padding reads token 0 with weight 0).
+        weights: (L', k², 1) 1/(real tokens of the group) per real member, 0 for padding; None
+            when no group has padding (then the mean over the group is the merge).
+    """
+
+    def __init__(self, grid, merging, device):
+        height, width = grid
+        tokens = torch.arange(1, height * width + 1, device=device, dtype=torch.float64)
+        maps = tokens.view(1, 1, height, width)
+        if merging.adaptive_padding is not None:
+            maps = merging.adaptive_padding(maps)
+        groups = merging.sampler(maps)[0].t().round().long() - 1  # (L', k²); -1: padding
+        self.group = groups.size(1)
+        self.merged = groups.size(0)
+        real = groups >= 0
+        self.members = groups.clamp_min(0).flatten()
+        self.weights = None
+        if not bool(real.all()):
+            count = real.sum(1, keepdim=True).clamp_min(1)
+            self.weights = (real / count)[..., None].float()
+
+
+def merge_labels(labels, grid, merging, layout=None):
     """Labels through mmcv ``PatchMerging``: each merged token gets the mean label of the real
     (non-padding) tokens of its group, grouped by the module's own padding and sampler."""
+    if layout is None:
+        layout = MergeLayout(grid, merging, labels.device)
     batch, _, width = labels.shape
-    maps = labels.transpose(1, 2).reshape(batch, width, *grid)
-    valid = labels.new_ones(1, 1, *grid)
-    if merging.adaptive_padding is not None:
-        maps, valid = merging.adaptive_padding(maps), merging.adaptive_padding(valid)
-    count = merging.sampler(valid)                       # (1, k*k, L'): real tokens per group
-    group = count.size(1)
-    summed = merging.sampler(maps).view(batch, width, group, -1).sum(2)  # (B, D, L')
-    return (summed / count.sum(1, keepdim=True).clamp_min(1)).transpose(1, 2)
+    grouped = labels.index_select(1, layout.members).view(batch, layout.merged, layout.group,
+                                                          width)
+    if layout.weights is None:
+        return grouped.mean(2)
+    return (grouped * layout.weights.to(labels.dtype)).sum(2)
 
 
 @register_tracer(SwinTransformer)
@@ -106,6 +157,8 @@ class SwinLabelTracer(StagedLabelTracer):
         backbone (SwinTransformer): any mmpretrain Swin arch and image size.
         kernel (str): ``'auto'`` or ``'explicit'`` (the same thing here). Defaults to 'auto'.
     """
+
+    stays_attached = True  # every hook passes through without labels
 
     def __init__(self, backbone, kernel='auto'):
         super().__init__(backbone, kernel)
@@ -121,6 +174,7 @@ class SwinLabelTracer(StagedLabelTracer):
             self.blocks.append(attn)
         self.num_blocks = len(self.blocks)
         self._shifted = None
+        self._layouts = {}  # (kind, grid, window or stage, shift, device) -> layout
 
     @property
     def token_size(self):
@@ -172,10 +226,15 @@ class SwinLabelTracer(StagedLabelTracer):
                 raise RuntimeError('window attention ran without passing through the '
                                    'WindowMSA call the tracer watches')
             shift = attn.shift_size if self._shifted else 0
+            key = ('window', self._grid, attn.window_size, shift, probs.device)
+            layout = self._layouts.get(key)
+            if layout is None:
+                layout = self._layouts[key] = WindowLayout(self._grid, attn.window_size, shift,
+                                                           probs.device)
             with torch.no_grad(), torch.autocast(probs.device.type, enabled=False):
-                averaged = probs.detach().float().mean(dim=1)
+                averaged = probs.float().mean(dim=1)  # no graph under no_grad: no detach
                 self.labels = window_propagate(self.labels, self._grid, averaged,
-                                               attn.window_size, shift)
+                                               attn.window_size, shift, layout)
             self._next_block += 1
             self._shifted = None
             self.record()
@@ -188,8 +247,13 @@ class SwinLabelTracer(StagedLabelTracer):
             # Merge once, right after the last block of this stage.
             if not self._transition_due(blocks_before, inputs[1], 'patch merging'):
                 return
+            key = ('merge', self._grid, blocks_before, None, self.labels.device)
+            layout = self._layouts.get(key)
+            if layout is None:
+                layout = self._layouts[key] = MergeLayout(self._grid, module,
+                                                          self.labels.device)
             with torch.no_grad():
-                self.labels = merge_labels(self.labels, self._grid, module)
+                self.labels = merge_labels(self.labels, self._grid, module, layout)
             self._grid = tuple(int(v) for v in output[1])
 
         return merge

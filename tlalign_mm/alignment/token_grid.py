@@ -12,6 +12,7 @@ of the fraction. Each tracer picks the pooling that matches its stem:
 """
 import torch
 import torch.nn.functional as F
+from torch.nn.modules.utils import _pair
 
 
 def pooled_share(pixel_map, grid_hw, kernel_size, stride, padding=0, pad=None, ceil_mode=False):
@@ -25,18 +26,31 @@ def pooled_share(pixel_map, grid_hw, kernel_size, stride, padding=0, pad=None, c
         pad (callable, optional): the stem's own input padding (e.g. ``AdaptivePadding``).
         ceil_mode (bool): count a partial cell at the bottom/right edge as a token.
     """
-    share = pixel_map[:, None].float()
-    valid = torch.ones_like(share[:1])
-    if pad is not None:
-        share, valid = pad(share), pad(valid)
+    share = pixel_map.float()  # (B, H, W): pooled as B channels of one image
+    padded = pad(share) if pad is not None else share
     pool = dict(kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
-    own = F.avg_pool2d(share, **pool)
-    count = F.avg_pool2d(valid, **pool)
-    frac = own / count.clamp_min(1e-12)
+    own = F.avg_pool2d(padded, **pool)
+    if padded is share and _whole_cells(share.shape[-2:], kernel_size, stride, padding):
+        # Every token sees only real pixels, a full cell of them: the valid-pixel fraction is
+        # 1 everywhere (exactly), so the division by it is skipped (four ops per step).
+        frac = own
+    else:
+        valid = torch.ones_like(share[:1])
+        if pad is not None:
+            valid = pad(valid)
+        count = F.avg_pool2d(valid, **pool)
+        frac = own / count.clamp_min(1e-12)
     if tuple(frac.shape[-2:]) != tuple(grid_hw):
         raise RuntimeError(f'pooled pixel grid {tuple(frac.shape[-2:])} does not match the '
                            f'backbone token grid {tuple(grid_hw)}')
     return frac.flatten(1)
+
+
+def _whole_cells(size_hw, kernel_size, stride, padding):
+    """Whether non-overlapping cells tile ``size_hw`` exactly, with no padding."""
+    kernel_size, stride, padding = (_pair(v) for v in (kernel_size, stride, padding))
+    return (kernel_size == stride and padding == (0, 0)
+            and all(int(n) % s == 0 for n, s in zip(size_hw, stride)))
 
 
 def patch_embed_share(patch_embed, pixel_map, grid_hw):

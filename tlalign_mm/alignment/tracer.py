@@ -9,7 +9,8 @@ What every tracer provides (and what the hooks, ``align_labels`` and the analysi
 
 - ``attach(source)`` / ``detach()``: trace the forward passes in between, with initial labels
   from ``source`` (a :class:`~.label_sources.MixRecordSource` or
-  :class:`~.label_sources.ExplicitSource`).
+  :class:`~.label_sources.ExplicitSource`); ``release()`` ends the traced passes of one batch
+  (keeping the hooks installed where the tracer allows it, ``stays_attached``).
 - ``pixels_to_tokens(pixel_map, grid_hw)``: how pixels map to the backbone's *first* token grid
   (its stem). A (B, H, W) per-pixel share becomes the (B, Hp*Wp) share of each token, row-major;
   only the tracer knows its stem (one patch conv, a conv stack, adaptive padding, ...).
@@ -80,6 +81,9 @@ class LabelTracer:
             honours in ``kernels``. Defaults to ``'auto'``.
     """
     kernels = ('auto', )
+    # Whether every hook of the subclass does nothing while ``labels`` is None, so the hooks
+    # may stay installed between traced passes (see :meth:`release`).
+    stays_attached = False
 
     def __init__(self, backbone, kernel='auto'):
         if kernel not in self.kernels:
@@ -93,6 +97,7 @@ class LabelTracer:
         self.num_extra_tokens = 0
         self.history = None
         self._handles = []
+        self._attached = False
 
     # ---- what a subclass implements ---------------------------------------------------------
     def _attach(self):
@@ -123,12 +128,27 @@ class LabelTracer:
 
     # ---- shared life cycle ------------------------------------------------------------------
     def attach(self, source):
-        """Trace the next forward pass(es) with initial labels from ``source``."""
-        self.detach()
+        """Trace the next forward pass(es) with initial labels from ``source``.
+
+        The hooks and kernels are installed on the first call only; while they stay installed
+        (until :meth:`detach`), a later call just hands over the new source. A training loop thus
+        installs nothing per iteration (and a compiled backbone sees the same modules each time).
+        """
+        if not self._attached:
+            self._attach()
+            self._attached = True
         self.source = source
         self.labels = None
         self.grid_hw = None
-        self._attach()
+
+    def release(self):
+        """End the traced pass(es). A tracer whose hooks pass through while it has no labels
+        (``stays_attached``) keeps them installed for the next :meth:`attach`, and the backbone
+        runs stock until then; any other is detached."""
+        if not self.stays_attached:
+            self.detach()
+        self.source = None
+        self.labels = None
 
     def detach(self):
         """Remove every hook and restore the stock modules; safe to call twice."""
@@ -136,16 +156,23 @@ class LabelTracer:
             handle.remove()
         self._handles = []
         self._restore()
+        self._attached = False
         self.source = None
 
     def start(self, grid_hw, num_extra_tokens=0):
-        """The stem produced ``grid_hw``: take the initial labels from the source."""
+        """The stem produced ``grid_hw``: take the initial labels from the source (none after
+        :meth:`release`: the pass is not traced)."""
+        if self.source is None:
+            self.labels = None
+            return
         self.grid_hw = tuple(int(v) for v in grid_hw)
         self.num_extra_tokens = num_extra_tokens
         pool = functools.partial(self.pixels_to_tokens, grid_hw=self.grid_hw)
         with torch.no_grad():
             labels = self.source.initial_labels(pool, self.grid_hw, num_extra_tokens)
-        self.labels = labels.detach().float()
+        if labels.requires_grad:  # a source handing back its own input tensor
+            labels = labels.detach()
+        self.labels = labels.float()
         self.record()
 
     def summary_label(self):
@@ -162,7 +189,9 @@ class LabelTracer:
     def record(self):
         """Append the current labels to ``history`` when it is recording."""
         if self.history is not None:
-            self.history.append((self.token_labels().detach(), self._pool_summary().detach()))
+            # Copies: a tracer may update its labels in place (the ViT riding kernel does).
+            self.history.append((self.token_labels().detach().clone(),
+                                 self._pool_summary().detach().clone()))
 
     def _check_traced(self):
         if self.labels is None:

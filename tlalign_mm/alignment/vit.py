@@ -29,10 +29,10 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.backbones import VisionTransformer
 
-from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, label_riding_attention,
-                                     label_riding_exact)
+from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, LabelRidingAttention,
+                                     RidingLabels, label_riding_attention, label_riding_exact)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
-                          residual_propagate, residual_update)
+                          residual_propagate, residual_update, residual_update_rows_)
 from .recomputed_attention import recomputed_attention
 from .token_grid import patch_embed_share
 from .tracer import LabelTracer, UnsupportedBackboneError, register_tracer
@@ -65,11 +65,15 @@ class ViTLabelTracer(LabelTracer):
         kernel (str): one of :data:`KERNELS` (see the module docstring). Defaults to 'auto'.
     """
     kernels = KERNELS
+    stays_attached = True  # every kernel and hook passes through without labels
 
     def __init__(self, backbone, kernel='auto'):
         super().__init__(backbone, kernel)
         check_vit_attention(backbone, enumerate(backbone.layers))
         self.attentions = [layer.attn for layer in backbone.layers]
+        self._riding = None  # RidingLabels of the current pass, while the riding kernel runs
+        self._head_weights = {}
+        self._kernels = {}  # id(attention) -> its traced kernel
 
     @property
     def token_size(self):
@@ -83,8 +87,13 @@ class ViTLabelTracer(LabelTracer):
         self._handles.append(
             self.backbone.patch_embed.register_forward_hook(self._on_patch_embed))
         for attn in self.attentions:
-            attn.scaled_dot_product_attention = self._make_kernel(
-                attn.scaled_dot_product_attention)
+            # One kernel object per attention for the tracer's life: a compiled backbone that
+            # guards on it sees the same object on every attach.
+            kernel = self._kernels.get(id(attn))
+            if kernel is None or kernel._tlalign_stock is not attn.scaled_dot_product_attention:
+                kernel = self._kernels[id(attn)] = self._make_kernel(
+                    attn.scaled_dot_product_attention)
+            attn.scaled_dot_product_attention = kernel
 
     def _restore(self):
         for attn in self.attentions:
@@ -99,13 +108,14 @@ class ViTLabelTracer(LabelTracer):
         self.start(output[1], self.backbone.num_extra_tokens)
 
     def _kernel_for(self, q, dropout_p):
+        labels = self.labels
         if self.kernel == 'auto':
             if q.is_cuda:
                 return 'sdpa'
-            rides = (label_riding_exact(q, self.labels, dropout_p)
-                     and self.labels.size(-1) <= RIDING_MAX_LABEL_WIDTH)
+            rides = (label_riding_exact(q, labels, dropout_p)
+                     and labels.size(-1) <= RIDING_MAX_LABEL_WIDTH)
             return 'riding' if rides else 'fused'
-        if self.kernel == 'riding' and not label_riding_exact(q, self.labels, dropout_p):
+        if self.kernel == 'riding' and not label_riding_exact(q, labels, dropout_p):
             raise RuntimeError(
                 "kernel 'riding' needs fp32 CPU attention without attention dropout (got "
                 f'{q.dtype} on {q.device.type}, dropout {dropout_p}); use kernel=\'auto\'')
@@ -114,15 +124,16 @@ class ViTLabelTracer(LabelTracer):
     def _make_kernel(self, stock):
 
         def traced_kernel(q, k, v, attn_mask=None, dropout_p=0.0, scale=None, **kwargs):
-            if self.labels is None:
+            labels = self.labels
+            if labels is None:
                 return stock(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, scale=scale,
                              **kwargs)
             if attn_mask is not None:
                 raise UnsupportedBackboneError('TL-Align cannot trace masked ViT attention')
-            if q.size(-2) != self.labels.size(1):
+            if q.size(-2) != labels.size(-2):
                 raise RuntimeError(
                     f'attention sees {q.size(-2)} tokens but the label map has '
-                    f'{self.labels.size(1)}; the backbone adds tokens the tracer does not know')
+                    f'{labels.size(-2)}; the backbone adds tokens the tracer does not know')
             scale = q.size(-1)**-0.5 if scale is None else scale
             out = self._traced_attention(stock, q, k, v, dropout_p, scale, kwargs)
             self.record()
@@ -134,9 +145,22 @@ class ViTLabelTracer(LabelTracer):
     def _traced_attention(self, stock, q, k, v, dropout_p, scale, kwargs):
         """The block's attention output; moves ``self.labels`` one block forward."""
         kernel = self._kernel_for(q, dropout_p)
-        if kernel == 'riding':
+        if kernel == 'riding' and torch.compiler.is_compiling():
+            # Compiled: the functional form (the compiler fuses its ops; it cannot take the
+            # in-place buffers of the eager form as graph inputs).
             out, moved = label_riding_attention(q, k, v, self.labels, scale)
             self.labels = residual_update(self.labels, moved)
+        elif kernel == 'riding':
+            state = self._riding
+            if state is None or state.labels is not self.labels:
+                # First riding block of the pass: the labels move into the kernel's buffers,
+                # where every block updates them in place (``self.labels`` is their view).
+                state = self._riding = RidingLabels(self.labels, q.size(1), previous=state)
+                self.labels = state.labels
+            out = LabelRidingAttention.apply(q, k, v, state.heads, state.moved, scale)
+            with torch.no_grad():
+                residual_update_rows_(state.rows, state.moved_rows,
+                                      self._head_weights_for(state))
         elif kernel == 'explicit' and dropout_p == 0:
             out, avg = recomputed_attention(q, k, v, scale)
             self.labels = residual_propagate(self.labels, avg.float())
@@ -146,13 +170,27 @@ class ViTLabelTracer(LabelTracer):
             self.labels = residual_propagate(self.labels, probs.detach().float().mean(dim=1))
         else:
             out = stock(q, k, v, dropout_p=dropout_p, scale=scale, **kwargs)
+            # Both helpers run under no_grad: q and k need no detached copies.
             if kernel == 'fused':
-                avg = head_averaged_attention(q.detach(), k.detach(), scale)
+                avg = head_averaged_attention(q, k, scale)
                 self.labels = residual_propagate(self.labels, avg)
             else:
-                moved = attention_propagated_labels(q.detach(), k.detach(), self.labels, scale)
+                moved = attention_propagated_labels(q, k, self.labels, scale)
                 self.labels = residual_update(self.labels, moved)
         return out
+
+    def _head_weights_for(self, state):
+        """(H, 1) ``1 / H`` per head (the head average; (B, H, 1) for a batch of scalar
+        labels), kept per shape and device."""
+        batched = state.rows.dim() == 3
+        key = (state.num_heads, state.rows.size(0) if batched else None, state.rows.device)
+        weights = self._head_weights.get(key)
+        if weights is None:
+            weights = state.rows.new_full((state.num_heads, 1), 1.0 / state.num_heads)
+            if batched:
+                weights = weights.expand(state.rows.size(0), -1, -1)
+            self._head_weights[key] = weights
+        return weights
 
     def _pool_summary(self):
         """The class token's label, or the patch mean where the backbone pools patches."""

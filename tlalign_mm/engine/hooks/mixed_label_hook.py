@@ -49,6 +49,11 @@ class MixedLabelHook(Hook):
     def _release(self):
         raise NotImplementedError
 
+    def _release_all(self):
+        """Training stops (validation, test, its end): remove whatever :meth:`_start` installed.
+        Defaults to :meth:`_release`."""
+        self._release()
+
     # ---- mmengine hook points --------------------------------------------------------------
     def before_train(self, runner):
         name = type(self).__name__
@@ -80,24 +85,27 @@ class MixedLabelHook(Hook):
         self._detach()
         if self._stats:
             # One host sync per iteration, after the step (the logger syncs there anyway).
-            runner.message_hub.update_scalar(self.log_key,
-                                             float(torch.stack(self._stats).mean()))
+            stats = self._stats
+            mean = stats[0] if len(stats) == 1 else torch.stack(stats).mean()
+            runner.message_hub.update_scalar(self.log_key, float(mean))
             self._stats = []
 
     def before_val(self, runner):
-        self._detach()
+        self._detach(everything=True)
 
     def before_test(self, runner):
-        self._detach()
+        self._detach(everything=True)
 
     def after_train(self, runner):
-        self._detach()
+        self._detach(everything=True)
 
     # ---- the watched forward pass ----------------------------------------------------------
-    def _detach(self):
+    def _detach(self, everything=False):
         while self._handles:
             self._handles.pop().remove()
         self._end_batch()
+        if everything and self.model is not None:
+            self._release_all()
 
     def _end_batch(self):
         if self.model is not None:
@@ -119,7 +127,11 @@ class MixedLabelHook(Hook):
         scores, stat = self._finish(self._record)
         # Direct field write: set_gt_score re-validates every sample, which costs more host
         # time than the label work itself on a fast GPU.
-        for sample, score in zip(self._samples, scores.detach().unbind(0)):
+        # (``detach`` only where there is a graph to cut: each is one more dispatched op.)
+        if scores.requires_grad:
+            scores = scores.detach()
+        for sample, score in zip(self._samples, scores.unbind(0)):
             sample.set_field(score, 'gt_score', dtype=torch.Tensor)
-        self._stats.append(stat.abs().mean().detach())
+        stat = stat.abs().mean()
+        self._stats.append(stat.detach() if stat.requires_grad else stat)
         self._end_batch()
