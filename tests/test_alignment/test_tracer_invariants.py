@@ -46,14 +46,31 @@ def test_scalar_path_equals_kdim_path_and_reference(backbone, augment):
     scalar, scalar_share = traced_image_labels(model, mixed, record, 'scalar', case['kernel'])
     kdim, kdim_share = traced_image_labels(model, mixed, record, 'kdim', case['kernel'])
     torch.testing.assert_close(scalar, kdim, atol=1e-5, rtol=0)
-    # Samples mixed with a different class: the K-dim label projects back onto the scalar share.
-    differs = (record.own_score != record.partner_score).any(-1)
-    torch.testing.assert_close(scalar_share[differs], kdim_share[differs], atol=1e-5, rtol=0)
+    # The K-dim path carries the share as its last channel: the same share for every sample,
+    # also those mixed with a partner of the same class (samples 0 and 5 are both class 0).
+    torch.testing.assert_close(scalar_share, kdim_share, atol=1e-5, rtol=0)
     # Both equal the naive reference fed with the same two-source token labels.
     share = F.avg_pool2d(record.own_mask[:, None], case['patch']).flatten(1)[..., None]
     patch_labels = share * record.own_score[:, None] + (1 - share) * record.partner_score[:, None]
     expected = case['reference'](model, mixed, patch_labels, record.mixed_score())
     torch.testing.assert_close(scalar, expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize('augment', ['pixel', 'token'])  # a coarse 32 px cell mixes all or none
+@pytest.mark.parametrize('backbone', sorted(CASES))
+def test_kdim_share_is_defined_when_both_images_share_a_class(backbone, augment):
+    """The two sources' labels are equal: no projection could recover the share; the K-dim
+    path's share channel still equals the scalar path's share."""
+    torch.manual_seed(3)
+    case = CASES[backbone]()
+    images = torch.randn(6, 3, case['size'], case['size'])  # the draws of the test above
+    scores = F.one_hot(torch.full((6, ), 2), 10).float()
+    mixed, _, record = AUGMENTS[augment](case['patch'])(images.clone(), scores)
+    _, scalar_share = traced_image_labels(case['model'], mixed, record, 'scalar', case['kernel'])
+    kdim, kdim_share = traced_image_labels(case['model'], mixed, record, 'kdim', case['kernel'])
+    assert not torch.allclose(scalar_share, record.lam, atol=1e-3), 'alignment must move it'
+    torch.testing.assert_close(kdim_share, scalar_share, atol=1e-5, rtol=0)
+    torch.testing.assert_close(kdim, scores, atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize('backbone', sorted(CASES))

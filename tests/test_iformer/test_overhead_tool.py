@@ -23,8 +23,10 @@ def test_iformer_arms_build_train_and_trace_every_block(tmp_path):
     for arm in ('tlalign-scalar', ):
         # (the backbone itself is tlalign_mm code, so the baseline makes package calls too)
         assert rows[arm]['python_calls'] > rows['cutmix']['python_calls']
-        # one residual blend per block, from the shared propagation rule
-        assert rows[arm]['top_extra_ops']['lerp'] == 18
+        # one residual blend per block, from the shared propagation rule, and the image
+        # label a·own + (1 − a)·partner from the summary share
+        assert rows[arm]['top_extra_ops']['lerp'] == 18 + 1
         # label pooling: the 6 blocks of stages 1-2 (the mixer's own 2x2 pool), 3 transitions
-        # (labels and real-cell count each) and the stem's 4 px cells (share and count)
-        assert rows[arm]['top_extra_ops']['avg_pool2d'] == 6 + 3 * 2 + 2
+        # (labels and real-cell count each) and the stem's 4 px cells (the share only: 32 px
+        # is whole cells, so no valid-pixel count)
+        assert rows[arm]['top_extra_ops']['avg_pool2d'] == 6 + 3 * 2 + 1

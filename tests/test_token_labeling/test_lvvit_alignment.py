@@ -76,7 +76,12 @@ def test_tracer_matches_naive_reference(augment, kernel):
     want_cls, want_tokens = reference_labels(
         model.backbone, first, share * own[:, None] + (1 - share) * partner[:, None],
         lam * own + (1 - lam) * partner)
-    torch.testing.assert_close(got_cls.double(), want_cls, atol=1e-5, rtol=0)
-    torch.testing.assert_close(got_tokens.double(), want_tokens, atol=1e-5, rtol=0)
+    torch.testing.assert_close(got_cls[:, :-1].double(), want_cls, atol=1e-5, rtol=0)
+    torch.testing.assert_close(got_tokens[..., :-1].double(), want_tokens, atol=1e-5, rtol=0)
+    # The K-dim labels' last channel is the own-image share, moved by the same rule.
+    want_share_cls, want_share_tokens = reference_labels(model.backbone, first, share, lam)
+    torch.testing.assert_close(got_cls[:, -1:].double(), want_share_cls, atol=1e-5, rtol=0)
+    torch.testing.assert_close(got_tokens[..., -1:].double(), want_share_tokens, atol=1e-5,
+                               rtol=0)
     # Not vacuous: tracing moved the class label away from the area mix.
     assert (want_cls - (lam * own + (1 - lam) * partner)).abs().max() > 1e-2

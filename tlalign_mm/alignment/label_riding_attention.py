@@ -82,10 +82,10 @@ class RidingLabels:
 
     - ``labels``: (B, N, D) the current labels (a view: it follows every update);
     - ``heads``: the same storage repeated over the H heads, (B, H, N, D), the kernel's input;
-    - ``moved``: the kernel's per-head ``Ā_h y``, laid out so that its (B·N·D, H) rows are one
-      matrix (a batch of (N, H) ones for scalar labels):
-      :func:`~.propagation.residual_update_rows_` averages the heads and blends in one
-      ``addmm_`` (``baddbmm_``).
+    - ``moved``: the kernel's per-head ``Ā_h y``, laid out so that each token's H·D values are
+      one row: ``moved_rows`` is a batch of (N, H·D) matrices, and
+      :func:`~.propagation.residual_update_` averages the heads and blends in one ``baddbmm_``
+      against the (H·D, D) head-average matrix (any label width, no reshaping of the labels).
 
     Args:
         labels (Tensor): (B, N, D) fp32 contiguous initial labels, owned by the tracer: they are
@@ -99,12 +99,8 @@ class RidingLabels:
         if not labels.is_contiguous():
             labels = labels.contiguous()
         batch, tokens, width = labels.shape
-        rows = batch * tokens * width
         self.num_heads = num_heads
         self.labels = labels
-        # Scalar labels (B, N, 1) already are a batch of (N, 1) columns: the blend is a
-        # ``baddbmm_`` on them, no view needed; wider ones are blended as (B·N·D, 1) rows.
-        self.rows = labels if width == 1 else labels.view(rows, 1)
         self.heads = labels.as_strided((batch, num_heads, tokens, width),
                                        (tokens * width, 0, width, 1))
         shape = (batch, num_heads, tokens, width)
@@ -113,11 +109,9 @@ class RidingLabels:
             # Scratch, read right after each block: the previous pass's buffer will do.
             self.moved, self.moved_rows = previous.moved, previous.moved_rows
         else:
-            self.moved = labels.new_empty_strided(
-                shape, (tokens * width * num_heads, 1, width * num_heads, num_heads))
-            rows_shape = (batch, tokens, num_heads) if width == 1 else (rows, num_heads)
-            self.moved_rows = self.moved.as_strided(
-                rows_shape, (tokens * num_heads, num_heads, 1)[-len(rows_shape):])
+            row = num_heads * width
+            self.moved = labels.new_empty_strided(shape, (tokens * row, width, row, 1))
+            self.moved_rows = self.moved.as_strided((batch, tokens, row), (tokens * row, row, 1))
 
 
 def label_riding_attention(q, k, v, labels, scale):

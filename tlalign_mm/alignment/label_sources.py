@@ -12,7 +12,10 @@ class MixRecordSource:
     """Initial labels from a :class:`MixRecord`.
 
     ``scalar`` propagates the own-image share (exact for two sources, O(N²) per layer);
-    ``kdim`` propagates full K-dim labels (the general path, O(N²K)).
+    ``kdim`` propagates full K-dim labels (the general path, O(N²K)), plus the own-image share
+    as one more channel: the propagation is linear, so that channel ends as the share the
+    K-dim label was built with, and the logged gap needs no projection back onto the sources
+    (which is undefined for a sample mixed with an identically labelled partner).
     """
 
     def __init__(self, record, mode='scalar'):
@@ -32,26 +35,19 @@ class MixRecordSource:
         share = share[..., None]  # (B, N, 1)
         if self.mode == 'scalar':
             return share
-        return torch.lerp(rec.partner_score[:, None], rec.own_score[:, None], share)
+        kdim = torch.lerp(rec.partner_score[:, None], rec.own_score[:, None], share)
+        return torch.cat([kdim, share], dim=-1)  # (B, N, K + 1)
 
     def image_label(self, final):
         """(B, K) soft label from the (B, D) final summary label."""
         if self.mode == 'scalar':  # a·own + (1 − a)·partner
             share = final if final.size(1) == 1 else final[:, :1]
             return torch.lerp(self.record.partner_score, self.record.own_score, share)
-        return final
+        return final[:, :-1]
 
     def own_share(self, final):
         """(B,) aligned own-image share, for the alignment-gap log."""
-        if self.mode == 'scalar':
-            return final[:, 0]
-        own = self.record.own_score
-        # Project the K-dim label on the two sources; exact when own != partner.
-        diff = own - self.record.partner_score
-        denom = (diff * diff).sum(-1)
-        share = ((final - self.record.partner_score) * diff).sum(-1) / denom.clamp_min(1e-12)
-        # A sample paired with an identically labelled partner has no defined share.
-        return torch.where(denom > 1e-12, share, self.record.lam)
+        return final[:, 0] if self.mode == 'scalar' else final[:, -1]
 
 
 class ExplicitSource:

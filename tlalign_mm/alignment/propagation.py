@@ -6,7 +6,7 @@ aligned label whenever every token label is a mix of the same two sources.
 
 The propagation rule lives here and only here: :func:`residual_update` is ``y ← ½(Ā·y + y)``
 given ``Ā·y``; every tracer and kernel calls it (or :func:`residual_propagate`, given ``Ā``, or
-:func:`residual_update_rows_`, given every head's ``Ā_h·y``).
+:func:`residual_update_`, given every head's ``Ā_h·y``).
 """
 import torch
 import torch.nn.functional as F
@@ -28,18 +28,18 @@ def residual_update(labels, moved):
     return torch.lerp(labels, moved.to(labels.dtype), ATTENTION_WEIGHT)
 
 
-def residual_update_rows_(labels, moved, head_weights):
-    """:func:`residual_update` in place, with the head average folded in: one ``addmm_``
-    (``baddbmm_`` for a batch).
+def residual_update_(labels, moved_rows, head_average):
+    """:func:`residual_update` in place, with the head average folded in: one ``baddbmm_``.
 
     Args:
-        labels: (R, 1) float32 token labels, one row per (token, channel), or a (B, R, 1) batch
-            of them; updated in place.
-        moved: (R, H) (or (B, R, H)) the labels moved by each head's attention.
-        head_weights: (H, 1) (or (B, H, 1)) all ``1 / H``: the head average.
+        labels: (B, N, D) float32 token labels; updated in place.
+        moved_rows: (B, N, H·D) the labels moved by each head's attention, head-major per token.
+        head_average: (B, H·D, D) ``1 / H`` where the row's channel equals the column, else 0
+            (H stacked identities over H): row n of ``moved_rows @ head_average`` is the mean
+            over heads of the moved label of token n.
     """
-    update = labels.addmm_ if labels.dim() == 2 else labels.baddbmm_
-    return update(moved, head_weights, beta=1 - ATTENTION_WEIGHT, alpha=ATTENTION_WEIGHT)
+    return labels.baddbmm_(moved_rows, head_average, beta=1 - ATTENTION_WEIGHT,
+                           alpha=ATTENTION_WEIGHT)
 
 
 def residual_propagate(labels, attention):

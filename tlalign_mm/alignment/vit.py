@@ -32,7 +32,7 @@ from mmpretrain.models.backbones import VisionTransformer
 from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, LabelRidingAttention,
                                      RidingLabels, label_riding_attention, label_riding_exact)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
-                          residual_propagate, residual_update, residual_update_rows_)
+                          residual_propagate, residual_update, residual_update_)
 from .recomputed_attention import recomputed_attention
 from .token_grid import patch_embed_share
 from .tracer import LabelTracer, UnsupportedBackboneError, register_tracer
@@ -159,8 +159,7 @@ class ViTLabelTracer(LabelTracer):
                 self.labels = state.labels
             out = LabelRidingAttention.apply(q, k, v, state.heads, state.moved, scale)
             with torch.no_grad():
-                residual_update_rows_(state.rows, state.moved_rows,
-                                      self._head_weights_for(state))
+                residual_update_(state.labels, state.moved_rows, self._head_average_for(state))
         elif kernel == 'explicit' and dropout_p == 0:
             out, avg = recomputed_attention(q, k, v, scale)
             self.labels = residual_propagate(self.labels, avg.float())
@@ -179,18 +178,17 @@ class ViTLabelTracer(LabelTracer):
                 self.labels = residual_update(self.labels, moved)
         return out
 
-    def _head_weights_for(self, state):
-        """(H, 1) ``1 / H`` per head (the head average; (B, H, 1) for a batch of scalar
-        labels), kept per shape and device."""
-        batched = state.rows.dim() == 3
-        key = (state.num_heads, state.rows.size(0) if batched else None, state.rows.device)
-        weights = self._head_weights.get(key)
-        if weights is None:
-            weights = state.rows.new_full((state.num_heads, 1), 1.0 / state.num_heads)
-            if batched:
-                weights = weights.expand(state.rows.size(0), -1, -1)
-            self._head_weights[key] = weights
-        return weights
+    def _head_average_for(self, state):
+        """(B, H·D, D) head-average matrix of :func:`~.propagation.residual_update_`, kept per
+        shape and device (a stride-0 batch of one matrix)."""
+        batch, _, width = state.labels.shape
+        key = (state.num_heads, batch, width, state.labels.device)
+        average = self._head_weights.get(key)
+        if average is None:
+            eye = torch.eye(width, device=state.labels.device) / state.num_heads
+            average = eye.repeat(state.num_heads, 1).expand(batch, -1, -1)
+            self._head_weights[key] = average
+        return average
 
     def _pool_summary(self):
         """The class token's label, or the patch mean where the backbone pools patches."""
