@@ -85,7 +85,8 @@ class RidingLabels:
     - ``moved``: the kernel's per-head ``Ā_h y``, laid out so that each token's H·D values are
       one row: ``moved_rows`` is a batch of (N, H·D) matrices, and
       :func:`~.propagation.residual_update_` averages the heads and blends in one ``baddbmm_``
-      against the (H·D, D) head-average matrix (any label width, no reshaping of the labels).
+      against ``head_average`` (any label width, no reshaping of the labels);
+    - ``head_average``: (B, H·D, D) H stacked identities over H, a stride-0 batch of one matrix.
 
     Args:
         labels (Tensor): (B, N, D) fp32 contiguous initial labels, owned by the tracer: they are
@@ -106,12 +107,15 @@ class RidingLabels:
         shape = (batch, num_heads, tokens, width)
         if previous is not None and previous.moved.shape == shape and (
                 previous.moved.device == labels.device):
-            # Scratch, read right after each block: the previous pass's buffer will do.
+            # Scratch, read right after each block: the previous pass's buffers will do.
             self.moved, self.moved_rows = previous.moved, previous.moved_rows
+            self.head_average = previous.head_average
         else:
             row = num_heads * width
             self.moved = labels.new_empty_strided(shape, (tokens * row, width, row, 1))
             self.moved_rows = self.moved.as_strided((batch, tokens, row), (tokens * row, row, 1))
+            eye = torch.eye(width, device=labels.device) / num_heads
+            self.head_average = eye.repeat(num_heads, 1).expand(batch, -1, -1)
 
 
 def label_riding_attention(q, k, v, labels, scale):

@@ -72,7 +72,6 @@ class ViTLabelTracer(LabelTracer):
         check_vit_attention(backbone, enumerate(backbone.layers))
         self.attentions = [layer.attn for layer in backbone.layers]
         self._riding = None  # RidingLabels of the current pass, while the riding kernel runs
-        self._head_weights = {}
         self._kernels = {}  # id(attention) -> its traced kernel
 
     @property
@@ -159,7 +158,7 @@ class ViTLabelTracer(LabelTracer):
                 self.labels = state.labels
             out = LabelRidingAttention.apply(q, k, v, state.heads, state.moved, scale)
             with torch.no_grad():
-                residual_update_(state.labels, state.moved_rows, self._head_average_for(state))
+                residual_update_(state.labels, state.moved_rows, state.head_average)
         elif kernel == 'explicit' and dropout_p == 0:
             out, avg = recomputed_attention(q, k, v, scale)
             self.labels = residual_propagate(self.labels, avg.float())
@@ -177,18 +176,6 @@ class ViTLabelTracer(LabelTracer):
                 moved = attention_propagated_labels(q, k, self.labels, scale)
                 self.labels = residual_update(self.labels, moved)
         return out
-
-    def _head_average_for(self, state):
-        """(B, H·D, D) head-average matrix of :func:`~.propagation.residual_update_`, kept per
-        shape and device (a stride-0 batch of one matrix)."""
-        batch, _, width = state.labels.shape
-        key = (state.num_heads, batch, width, state.labels.device)
-        average = self._head_weights.get(key)
-        if average is None:
-            eye = torch.eye(width, device=state.labels.device) / state.num_heads
-            average = eye.repeat(state.num_heads, 1).expand(batch, -1, -1)
-            self._head_weights[key] = average
-        return average
 
     def _pool_summary(self):
         """The class token's label, or the patch mean where the backbone pools patches."""
