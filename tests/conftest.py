@@ -93,6 +93,7 @@ def tool(capfd, monkeypatch):
             for key, value in (env_extra or {}).items():
                 patch.setenv(key, value)
             patch.setattr(sys, 'argv', [path, *argv])
+            patch.syspath_prepend(osp.dirname(path))  # the script's folder, as for `python tool`
             spec = importlib.util.spec_from_file_location('_tool_' + osp.basename(path)[:-3],
                                                           path)
             module = importlib.util.module_from_spec(spec)

@@ -3,16 +3,17 @@ counting mode (one real train step per arm; timing ratios are the benchmark's bu
 import json
 import os.path as osp
 
-from ..conftest import ROOT, run_tool
+from ..conftest import ROOT
 
 TOOL = osp.join(ROOT, 'tools', 'analysis', 'tlalign_overhead.py')
 
 
-def test_iformer_arms_build_train_and_trace_every_block(tmp_path):
+def test_iformer_arms_build_train_and_trace_every_block(tmp_path, tool):
     out_json = str(tmp_path / 'ops.json')
-    out = run_tool([TOOL, '--backbone', 'iformer', '--arch', 'small', '--img-size', '32',
-                    '--batch', '2', '--num-classes', '10', '--count-ops', '--device', 'cpu',
-                    '--arms', 'cutmix', 'tlalign-scalar', '--out', out_json], env_extra={'OMP_NUM_THREADS': '1'})
+    out = tool([TOOL, '--backbone', 'iformer', '--arch', 'small', '--img-size', '32',
+                '--batch', '2', '--num-classes', '10', '--count-ops', '--device', 'cpu',
+                '--arms', 'cutmix', 'tlalign-scalar', '--out', out_json],
+               env_extra={'OMP_NUM_THREADS': '1'})
     assert out.returncode == 0, out.stderr[-3000:]
     with open(out_json) as f:
         results = json.load(f)
