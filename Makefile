@@ -17,4 +17,4 @@ demo-full: env
 # Two test processes (pytest-xdist), one per core: most tests are single-threaded subprocesses;
 # the shared digits runs are trained once per run across both (tests/conftest.py).
 test: env
-	$(PY) -m pytest tests -q -p no:cacheprovider -n 2 --durations=15
+	$(PY) -m pytest tests -q -p no:cacheprovider -n 2 --dist worksteal --durations=15

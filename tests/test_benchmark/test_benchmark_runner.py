@@ -75,14 +75,21 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
     assert out.stdout.count('finished earlier, skipped') == 2
     assert osp.getmtime(work / 'tlalign' / 'seed0' / 'pretrain' / 'train.log') == stamp
 
-    # An interrupted benchmark (one cell without metrics) redoes only that cell.
-    os.remove(work / 'tlalign' / 'seed0' / 'fine_grained' / 'metrics.json')
+    # An interrupted benchmark (one cell without metrics) redoes only that cell: here the
+    # classification cell, killed after its pre-training finished, is evaluated again from the
+    # finished checkpoint without training it again.
+    cell = work / 'tlalign' / 'seed0' / 'pretrain'
+    os.remove(cell / 'metrics.json')
+    test_stamp = osp.getmtime(cell / 'test.log')
     out = bench(tool, config, work)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.count('finished earlier, skipped') == 1
-    assert osp.getmtime(work / 'tlalign' / 'seed0' / 'pretrain' / 'train.log') == stamp
-    assert '[2/2] tlalign / fine_grained / seed 0' in out.stdout  # trained again
-    assert '[2/2] tlalign / fine_grained / seed 0: finished earlier' not in out.stdout
+    assert '[2/2] tlalign / fine_grained / seed 0: finished earlier' in out.stdout
+    assert '[1/2] tlalign / classification / seed 0: finished earlier' not in out.stdout
+    assert osp.getmtime(cell / 'train.log') == stamp  # not trained again
+    assert osp.getmtime(cell / 'test.log') > test_stamp  # evaluated again
+    assert json.load(open(cell / 'metrics.json'))['accuracy/top1'] == (
+        results['arms']['tlalign']['classification']['values'][0])  # the same checkpoint
 
 
 @pytest.mark.parametrize('edit,extra,message', [

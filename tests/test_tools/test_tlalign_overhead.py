@@ -18,7 +18,7 @@ TINY_RUN = ['--batch', '2', '--num-classes', '10', '--rounds', '2',
 
 
 def test_overhead_tool_reports_every_arm(tmp_path):
-    arms = ['cutmix', 'tlalign-scalar', 'tlalign-kdim']
+    arms = ['cutmix', 'tlalign-kdim']  # each arm: timed steps and a fresh process for its peak
     out_json = str(tmp_path / 'overhead.json')
     out = run_tool([TOOL, '--backbone', 'vit', '--arch', 'deit-tiny', '--img-size', '32',
                     *TINY_RUN, '--arms', *arms,
