@@ -17,7 +17,7 @@ model = dict(
         _delete_=True,
         type='mmpretrain.VisionTransformer',
         arch={{_base_.deit_digits_arch}},
-        img_size=96,
+        img_size=32,
         patch_size={{_base_.deit_digits_patch_size}},
         out_indices=(0, 1, 2, 3),
         out_type='featmap',
@@ -35,7 +35,7 @@ model = dict(
         bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=num_classes),
         mask_roi_extractor=dict(out_channels=64),
         mask_head=dict(in_channels=64, conv_out_channels=64, num_classes=num_classes)),
-    # Proposal and RoI budgets sized for 1-3 digits on a 96 px canvas: mmdet's COCO defaults
+    # Proposal and RoI budgets sized for a few digits on a small canvas: mmdet's COCO defaults
     # (2000 proposals, 512 sampled RoIs per image) cost several times more CPU per iteration.
     train_cfg=dict(
         rpn=dict(sampler=dict(num=64)),

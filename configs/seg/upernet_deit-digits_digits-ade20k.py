@@ -15,12 +15,12 @@ norm_cfg = dict(type='BN', requires_grad=True)
 num_classes = 11
 model = dict(
     pretrained=None,
-    data_preprocessor=dict(size=(64, 64)),
+    data_preprocessor=dict(size=(32, 32)),
     backbone=dict(
         _delete_=True,
         type='mmpretrain.VisionTransformer',
         arch={{_base_.deit_digits_arch}},
-        img_size=64,
+        img_size=32,
         patch_size={{_base_.deit_digits_patch_size}},
         out_indices=(0, 1, 2, 3),
         out_type='featmap',
@@ -36,7 +36,7 @@ model = dict(
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=6e-4, betas=(0.9, 0.999), weight_decay=0.01),
+    optimizer=dict(type='AdamW', lr=3e-3, betas=(0.9, 0.999), weight_decay=0.01),
     paramwise_cfg=dict(custom_keys={
         'pos_embed': dict(decay_mult=0.),
         'cls_token': dict(decay_mult=0.),

@@ -1,7 +1,6 @@
 # UperNet on the ADE20K-format digits with the tiny iFormer backbone: mmseg's Swin-UperNet recipe
 # with tlalign_mm's IFormer (hierarchical, every stage feeds UperNet directly; no neck), so any
 # classifier checkpoint of that arch (configs/pretrain/iformer/iformer-digits_*) loads into it.
-# The 32 px pre-training position embeddings are resized to the 64 px crops at forward time.
 # Set `pretrained` to a checkpoint to transfer (tools/train.py --cfg-options pretrained=PATH).
 _base_ = [
     'mmseg::_base_/models/upernet_swin.py',
@@ -16,7 +15,7 @@ pretrained = None  # path of an mmpretrain classifier checkpoint (prefix 'backbo
 norm_cfg = dict(type='BN', requires_grad=True)
 num_classes = 11
 model = dict(
-    data_preprocessor=dict(size=(64, 64)),
+    data_preprocessor=dict(size=(32, 32)),
     backbone=dict(
         _delete_=True,
         type='mmpretrain.IFormer',

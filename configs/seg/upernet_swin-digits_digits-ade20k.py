@@ -16,12 +16,12 @@ pretrained = None  # path of an mmpretrain classifier checkpoint (prefix 'backbo
 norm_cfg = dict(type='BN', requires_grad=True)
 num_classes = 11
 model = dict(
-    data_preprocessor=dict(size=(64, 64)),
+    data_preprocessor=dict(size=(32, 32)),
     backbone=dict(
         _delete_=True,
         type='mmpretrain.SwinTransformer',
         arch={{_base_.swin_digits_arch}},
-        img_size=64,
+        img_size=32,
         patch_size={{_base_.swin_digits_patch_size}},
         window_size={{_base_.swin_digits_window_size}},
         out_indices=(0, 1),

@@ -33,6 +33,16 @@ def made(tmp_path_factory):
     return {kind: MAKERS[kind](str(root / kind), seed=0, **SMALL[kind]) for kind in MAKERS}
 
 
+@pytest.fixture(scope='module')
+def scattered(tmp_path_factory):
+    """The dense makers' other layout: crowded digits on textured canvases."""
+    root = tmp_path_factory.mktemp('digits_scattered')
+    return dict(
+        ade20k=make_ade20k_style(str(root / 'ade20k'), num_train=6, num_val=3,
+                                 layout='scattered'),
+        coco=make_coco_style(str(root / 'coco'), num_train=6, num_val=3, layout='scattered'))
+
+
 def read_lines(path):
     with open(path) as f:
         return f.read().splitlines()
@@ -118,10 +128,14 @@ def test_cub_is_a_different_domain_from_imagenet(made):
     assert max(median_brightness(osp.join(cub, 'images', '009.eight'))) < 90
 
 
-def test_ade20k_layout_and_label_values(made):
-    info = made['ade20k']
+@pytest.mark.parametrize('layout', ['framed', 'scattered'])
+def test_ade20k_layout_and_label_values(made, scattered, layout):
+    info = made['ade20k'] if layout == 'framed' else scattered['ade20k']
     root = info['root']
-    assert info['counts'] == {'train': 12, 'val': 5}
+    canvas = dict(framed=32, scattered=64)[layout]
+    assert info['canvas'] == canvas
+    assert info['counts'] == ({'train': 12, 'val': 5} if layout == 'framed' else
+                              {'train': 6, 'val': 3})
     assert info['classes'][0] == 'background' and len(info['classes']) == 11
     for split, folder in (('train', 'training'), ('val', 'validation')):
         images = sorted(os.listdir(osp.join(root, 'images', folder)))
@@ -131,13 +145,42 @@ def test_ade20k_layout_and_label_values(made):
         assert all(n.endswith('.jpg') for n in images) and all(n.endswith('.png') for n in labels)
         for name in labels:
             label = cv2.imread(osp.join(root, 'annotations', folder, name), cv2.IMREAD_UNCHANGED)
-            assert label.shape == (64, 64) and label.dtype == np.uint8
+            assert label.shape == (canvas, canvas) and label.dtype == np.uint8
             values = set(np.unique(label).tolist())
             assert values <= set(range(12))
             assert 1 in values and values & set(range(2, 12)), values
-        assert info['digits'][split] >= 2 * info['counts'][split]
+            if layout == 'framed':  # one pre-training frame: exactly one digit class
+                assert len(values & set(range(2, 12))) == 1, values
+        per_image = 1 if layout == 'framed' else 2
+        assert info['digits'][split] >= per_image * info['counts'][split]
+        if layout == 'framed':
+            assert info['digits'][split] == info['counts'][split]
     assert cv2.imread(osp.join(root, 'images', 'training', 'ADE_train_00000001.jpg')).shape == (
-        64, 64, 3)
+        canvas, canvas, 3)
+
+
+def test_framed_tiles_keep_each_digit_inside_its_tile_at_pre_training_scale():
+    """Each 32 px cell of a 64 px framed scene holds at most one digit, drawn as the
+    ImageNet-style maker draws one: side 70-100% of the cell, wholly inside it."""
+    from tlalign_mm.datasets.makers._scene import compose_framed_scene
+    rng = np.random.default_rng(3)
+    pool = split_indices(0)[0]
+    counts = []
+    for _ in range(20):
+        image, digits = compose_framed_scene(rng, 64, 32, pool)
+        assert image.shape == (64, 64, 3) and image.dtype == np.uint8
+        cells = [(d.x // 32, d.y // 32) for d in digits]
+        assert len(set(cells)) == len(cells)  # at most one digit per cell
+        for d in digits:
+            side = d.gray.shape[0]
+            assert 22 <= side <= 32  # round(0.7 * 32) .. 32
+            assert (d.x + side - 1) // 32 == d.x // 32 and (d.y + side - 1) // 32 == d.y // 32
+        counts.append(len(digits))
+    assert max(counts) == 4 and min(counts) < 4  # cells are left empty at random
+    with pytest.raises(ValueError, match='cannot be cut into 24 px tiles'):
+        compose_framed_scene(rng, 64, 24, pool)
+    with pytest.raises(ValueError, match="unknown layout 'grid'"):
+        make_ade20k_style('/nonexistent', layout='grid')
 
 
 def test_coco_annotations_load_and_boxes_enclose_masks(made):
@@ -154,7 +197,7 @@ def test_coco_annotations_load_and_boxes_enclose_masks(made):
             assert osp.isfile(osp.join(root, f'{split}2017', image['file_name']))
             assert image['file_name'] == f'{image["id"]:012d}.jpg'
             anns = coco.loadAnns(coco.getAnnIds(imgIds=image['id']))
-            assert 1 <= len(anns) <= 3
+            assert len(anns) == 1  # the framed 32 px scene: one digit
             for ann in anns:
                 x, y, w, h = ann['bbox']
                 assert ann['area'] > 0 and w >= 1 and h >= 1 and ann['iscrowd'] == 0
@@ -172,9 +215,11 @@ def test_coco_annotations_load_and_boxes_enclose_masks(made):
     assert len(image_ids) == sum(info['counts'].values())
 
 
-def test_boxes_of_one_image_do_not_overlap(made):
-    with open(osp.join(made['coco']['root'], 'annotations', 'instances_train2017.json')) as f:
+def test_boxes_of_one_image_do_not_overlap(scattered):
+    with open(osp.join(scattered['coco']['root'], 'annotations',
+                       'instances_train2017.json')) as f:
         dataset = json.load(f)
+    assert len(dataset['annotations']) > len(dataset['images'])  # crowded: overlap possible
     boxes = {}
     for ann in dataset['annotations']:
         boxes.setdefault(ann['image_id'], []).append(ann['bbox'])

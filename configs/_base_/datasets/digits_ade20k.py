@@ -1,18 +1,18 @@
-# ADE20K-format digits segmentation (64x64 canvases; 11 classes: background + 10 digits).
+# ADE20K-format digits segmentation (11 classes: background + 10 digits) on the framed scenes:
+# 32 px images, each one pre-training frame (tlalign_mm/datasets/makers/_scene.py). They are
+# used at that size, with no rescaling or cropping, so a pre-trained backbone sees the patch grid
+# and digit scale it was trained on; only the colours are jittered.
 dataset_type = 'DigitsADE20KDataset'
 data_root = '{{$TLALIGN_DATA_ROOT:data}}/digits_ade20k'
-crop_size = (64, 64)
+crop_size = (32, 32)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='RandomResize', scale=(128, 64), ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 64), keep_ratio=True),
     dict(type='LoadAnnotations', reduce_zero_label=True),
     dict(type='PackSegInputs'),
 ]

@@ -1,4 +1,6 @@
-# COCO-format digits detection / instance segmentation (96x96 canvases, 10 classes).
+# COCO-format digits detection / instance segmentation (10 classes) on the framed scenes: 32 px
+# images, each one pre-training frame (tlalign_mm/datasets/makers/_scene.py), used at that size
+# (the Resize is a no-op there; it records the scale factor the mask head needs).
 dataset_type = 'CocoDataset'
 data_root = '{{$TLALIGN_DATA_ROOT:data}}/digits_coco/'
 digit_classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight',
@@ -7,12 +9,12 @@ metainfo = dict(classes=digit_classes)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=(96, 96), keep_ratio=True),
+    dict(type='Resize', scale=(32, 32), keep_ratio=True),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(96, 96), keep_ratio=True),
+    dict(type='Resize', scale=(32, 32), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),

@@ -1,8 +1,20 @@
-"""Multi-digit scenes shared by the dense-prediction makers (ADE20K-style and COCO-style).
+"""Digit scenes shared by the dense-prediction makers (ADE20K-style and COCO-style).
 
-Segmentation and detection need the same thing: several digits on a textured canvas, with each
-digit's exact placement and intensity map kept so labels can be derived from what was painted
-rather than re-detected from the image.
+Segmentation and detection need the same thing: digits on a canvas, with each digit's exact
+placement and intensity map kept so labels can be derived from what was painted rather than
+re-detected from the image. Two layouts:
+
+``framed``
+    The canvas is cut into square tiles the size of a pre-training image, and each tile holds at
+    most one digit drawn exactly as the ImageNet-style maker draws a classification image (70-100%
+    of the tile, random offset, flat paper, dark ink). A 32 px canvas is one pre-training frame.
+    The tiny digits ViTs learn digit identity only in that frame: on scattered scenes their
+    pre-trained patch tokens carry no more identity than random weights, and a dense head needs
+    thousands of iterations to learn it from nothing (docs/demo.md), so the demo's dense tasks use
+    this layout.
+``scattered``
+    Several digits of random sizes at random non-overlapping spots of a larger, textured canvas:
+    a harder scene, kept for dense-prediction pipelines that must handle crowding and scale.
 """
 from collections import namedtuple
 
@@ -10,6 +22,8 @@ import cv2
 import numpy as np
 
 from ..digits_source import contrasting_colours, finish, load_digits, paint, render_digit
+
+LAYOUTS = ('framed', 'scattered')
 
 PlacedDigit = namedtuple('PlacedDigit', 'label x y gray')
 PlacedDigit.__doc__ = """A painted digit: class ``label``, top-left ``x``, ``y`` and its uint8
@@ -73,5 +87,36 @@ def compose_scene(rng, canvas, sources, size_range, gap=2, noise_std=6.0):
         gray = render_digit(index, size)
         paint(image, gray, np.clip(ink + rng.uniform(-20.0, 20.0, 3), 0.0, 255.0), x, y)
         boxes.append((x, y, size))
+        digits.append(PlacedDigit(int(labels[index]), x, y, gray))
+    return finish(image, rng, noise_std), digits
+
+
+def compose_framed_scene(rng, canvas, tile, pool, empty_share=0.25, noise_std=6.0,
+                         min_scale=0.7):
+    """Paint at most one digit from ``pool`` into each ``tile`` x ``tile`` cell of the canvas.
+
+    Each cell stays empty with probability ``empty_share`` (a single-cell canvas always holds its
+    digit), so multi-cell scenes vary in count and position. Digits are drawn with the geometry of
+    ``digit_image``: side ``min_scale`` to 1 times the tile, random offset inside it.
+
+    Returns ``(image, digits)`` like ``compose_scene``.
+    """
+    if tile <= 0 or canvas % tile:
+        raise ValueError(f'a {canvas} px canvas cannot be cut into {tile} px tiles')
+    _, labels = load_digits()
+    ink, paper = contrasting_colours(rng, light_background=True)
+    image = np.empty((canvas, canvas, 3), np.float32)
+    image[...] = paper
+    cells = [(x, y) for y in range(0, canvas, tile) for x in range(0, canvas, tile)]
+    digits = []
+    for cell_x, cell_y in cells:
+        if len(cells) > 1 and rng.random() < empty_share:
+            continue
+        index = int(rng.choice(pool))
+        size = int(rng.integers(int(round(min_scale * tile)), tile + 1))
+        x, y = (int(v) + offset for v, offset in zip(rng.integers(0, tile - size + 1, 2),
+                                                      (cell_x, cell_y)))
+        gray = render_digit(index, size)
+        paint(image, gray, ink, x, y)
         digits.append(PlacedDigit(int(labels[index]), x, y, gray))
     return finish(image, rng, noise_std), digits

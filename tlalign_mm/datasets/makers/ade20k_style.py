@@ -22,14 +22,15 @@ import numpy as np
 
 from ..digits_source import CLASS_NAMES, FRINGE_THRESHOLD, STROKE_THRESHOLD, split_indices
 from ._io import write_image
-from ._scene import compose_scene
+from ._scene import LAYOUTS, compose_framed_scene, compose_scene
 
 SEG_CLASSES = ('background', ) + CLASS_NAMES
 LABEL_IGNORE = 0
 LABEL_BACKGROUND = 1
 LABEL_FIRST_DIGIT = 2
-DEFAULT_NUM_TRAIN = 200
-DEFAULT_NUM_VAL = 50
+DEFAULT_NUM_TRAIN = 400
+DEFAULT_NUM_VAL = 100
+DEFAULT_CANVAS = dict(framed=32, scattered=64)
 
 _SPLITS = (('train', 'training', 'ADE_train_'), ('val', 'validation', 'ADE_val_'))
 
@@ -45,16 +46,23 @@ def label_map(canvas, digits):
     return labels
 
 
-def make_ade20k_style(root, seed=0, canvas=64, num_train=DEFAULT_NUM_TRAIN,
-                      num_val=DEFAULT_NUM_VAL, digits_per_image=(2, 4), digit_size=(16, 28)):
+def make_ade20k_style(root, seed=0, canvas=None, num_train=DEFAULT_NUM_TRAIN,
+                      num_val=DEFAULT_NUM_VAL, layout='framed', tile=32, digits_per_image=(2, 4),
+                      digit_size=(16, 28)):
     """Write ADE20K-style digit scenes under ``root``; return what was written.
 
-    Each image holds ``digits_per_image`` (inclusive range) digits of ``digit_size`` px (inclusive
-    range) at non-overlapping spots; a digit that cannot fit is dropped, so a very crowded setting
-    can yield fewer. Validation scenes use only source digits disjoint from the training ones.
+    ``layout='framed'`` (default): ``tile`` px cells with at most one digit each, drawn in the
+    pre-training frame; the default 32 px canvas is one digit per image. ``layout='scattered'``
+    (64 px canvas by default): ``digits_per_image`` (inclusive range) digits of ``digit_size`` px
+    (inclusive range) at non-overlapping spots of a textured canvas; a digit that cannot fit is
+    dropped, so a very crowded setting can yield fewer. See ``_scene`` for why the demo uses the
+    framed layout. Validation scenes use only source digits disjoint from the training ones.
     Returns ``dict(root=..., classes=SEG_CLASSES, counts=dict(train=N, val=M),
-    digits=dict(train=..., val=...))`` where ``digits`` counts the digits actually painted.
+    digits=dict(train=..., val=...), canvas=C)`` where ``digits`` counts the digits painted.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')
+    canvas = DEFAULT_CANVAS[layout] if canvas is None else canvas
     rng = np.random.default_rng(seed)
     pools = dict(zip(('train', 'val'), split_indices(seed)))
     sizes = {'train': num_train, 'val': num_val}
@@ -62,12 +70,16 @@ def make_ade20k_style(root, seed=0, canvas=64, num_train=DEFAULT_NUM_TRAIN,
     for split, folder, prefix in _SPLITS:
         painted[split] = 0
         for number in range(1, sizes[split] + 1):
-            how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
-            sources = rng.choice(pools[split], how_many, replace=False)
-            image, digits = compose_scene(rng, canvas, sources, digit_size)
+            if layout == 'framed':
+                image, digits = compose_framed_scene(rng, canvas, tile, pools[split])
+            else:
+                how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
+                sources = rng.choice(pools[split], how_many, replace=False)
+                image, digits = compose_scene(rng, canvas, sources, digit_size)
             stem = f'{prefix}{number:08d}'
             write_image(osp.join(root, 'images', folder, f'{stem}.jpg'), image)
             write_image(osp.join(root, 'annotations', folder, f'{stem}.png'),
                         label_map(canvas, digits))
             painted[split] += len(digits)
-    return dict(root=str(root), classes=SEG_CLASSES, counts=sizes, digits=painted)
+    return dict(root=str(root), classes=SEG_CLASSES, counts=sizes, digits=painted,
+                canvas=canvas)

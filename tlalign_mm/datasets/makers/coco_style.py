@@ -25,12 +25,13 @@ import numpy as np
 
 from ..digits_source import CLASS_NAMES, STROKE_THRESHOLD, split_indices
 from ._io import write_image
-from ._scene import compose_scene
+from ._scene import LAYOUTS, compose_framed_scene, compose_scene
 
 CATEGORIES = tuple(dict(id=k + 1, name=name, supercategory='digit')
                    for k, name in enumerate(CLASS_NAMES))
-DEFAULT_NUM_TRAIN = 200
-DEFAULT_NUM_VAL = 50
+DEFAULT_NUM_TRAIN = 400
+DEFAULT_NUM_VAL = 100
+DEFAULT_CANVAS = dict(framed=32, scattered=96)
 
 
 def instance_annotation(canvas, digit):
@@ -55,15 +56,21 @@ def instance_annotation(canvas, digit):
                 area=float(len(rows)), iscrowd=0, segmentation=polygons)
 
 
-def make_coco_style(root, seed=0, canvas=96, num_train=DEFAULT_NUM_TRAIN, num_val=DEFAULT_NUM_VAL,
-                    digits_per_image=(1, 3), digit_size=(20, 40)):
+def make_coco_style(root, seed=0, canvas=None, num_train=DEFAULT_NUM_TRAIN, num_val=DEFAULT_NUM_VAL,
+                    layout='framed', tile=32, digits_per_image=(1, 3), digit_size=(20, 40)):
     """Write COCO-style digit scenes under ``root``; return what was written.
 
-    Each image holds ``digits_per_image`` (inclusive range) non-overlapping digits of
-    ``digit_size`` px (inclusive range). Validation scenes use only source digits disjoint from
-    the training ones. Returns ``dict(root=..., classes=CLASS_NAMES, counts=dict(train=N, val=M),
-    instances=dict(train=..., val=...))``.
+    ``layout='framed'`` (default): ``tile`` px cells with at most one digit each, drawn in the
+    pre-training frame; the default 32 px canvas is one digit per image. ``layout='scattered'``
+    (96 px canvas by default): ``digits_per_image`` (inclusive range) non-overlapping digits of
+    ``digit_size`` px (inclusive range) on a textured canvas. See ``_scene`` for why the demo uses
+    the framed layout. Validation scenes use only source digits disjoint from the training ones.
+    Returns ``dict(root=..., classes=CLASS_NAMES, counts=dict(train=N, val=M),
+    instances=dict(train=..., val=...), canvas=C)``.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')
+    canvas = DEFAULT_CANVAS[layout] if canvas is None else canvas
     rng = np.random.default_rng(seed)
     pools = dict(zip(('train', 'val'), split_indices(seed)))
     sizes = {'train': num_train, 'val': num_val}
@@ -73,9 +80,12 @@ def make_coco_style(root, seed=0, canvas=96, num_train=DEFAULT_NUM_TRAIN, num_va
         images, annotations = [], []
         for _ in range(sizes[split]):
             image_id += 1
-            how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
-            sources = rng.choice(pools[split], how_many, replace=False)
-            image, digits = compose_scene(rng, canvas, sources, digit_size)
+            if layout == 'framed':
+                image, digits = compose_framed_scene(rng, canvas, tile, pools[split])
+            else:
+                how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
+                sources = rng.choice(pools[split], how_many, replace=False)
+                image, digits = compose_scene(rng, canvas, sources, digit_size)
             file_name = f'{image_id:012d}.jpg'
             write_image(osp.join(root, f'{split}2017', file_name), image)
             images.append(dict(id=image_id, file_name=file_name, width=canvas, height=canvas))
@@ -88,4 +98,5 @@ def make_coco_style(root, seed=0, canvas=96, num_train=DEFAULT_NUM_TRAIN, num_va
         with open(osp.join(root, 'annotations', f'instances_{split}2017.json'), 'w') as f:
             json.dump(dataset, f)
         instances[split] = len(annotations)
-    return dict(root=str(root), classes=CLASS_NAMES, counts=sizes, instances=instances)
+    return dict(root=str(root), classes=CLASS_NAMES, counts=sizes, instances=instances,
+                canvas=canvas)
