@@ -29,9 +29,3 @@ tasks = dict(
                       metric='accuracy/top1', label='CUB-fmt fgvc'),
 )
 seeds = [0, 1, 2]
-cfg_options = dict(
-    segmentation=['train_cfg.max_iters=150', 'train_cfg.val_interval=150',
-                  'default_hooks.checkpoint.interval=150', 'param_scheduler.1.end=150'],
-    detection=['train_cfg.max_epochs=4', 'train_cfg.val_interval=4',
-               'default_hooks.checkpoint.interval=4'],
-)
