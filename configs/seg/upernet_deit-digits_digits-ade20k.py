@@ -34,11 +34,11 @@ model = dict(
     test_cfg=dict(mode='whole'),
 )
 
-# lr 3e-3: at 6e-4 the new heads stay on the plateau where the ten digits are equally likely
+# lr 6e-3: at 6e-4 the new heads stay on the plateau where the ten digits are equally likely
 # for the whole schedule (docs/demo.md).
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=3e-3, betas=(0.9, 0.999), weight_decay=0.01),
+    optimizer=dict(type='AdamW', lr=6e-3, betas=(0.9, 0.999), weight_decay=0.01),
     paramwise_cfg=dict(custom_keys={
         'pos_embed': dict(decay_mult=0.),
         'cls_token': dict(decay_mult=0.),

@@ -1,6 +1,6 @@
-# The tiny segmentation schedule shared by the digits UperNet configs (any backbone): 600
+# The tiny segmentation schedule shared by the digits UperNet configs (any backbone): 500
 # iterations, linear warm-up then poly decay, one validation and checkpoint at the end.
-max_iters = 600
+max_iters = 500
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=40),
     dict(type='PolyLR', eta_min=0.0, power=1.0, begin=40, end=max_iters, by_epoch=False),
