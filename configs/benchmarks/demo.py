@@ -26,4 +26,8 @@ cfg_options = dict(
     # Two cores: loading in the main process is faster than worker processes here.
     all=[f'{d}.num_workers=0' for d in _loaders] +
     [f'{d}.persistent_workers=False' for d in _loaders],
+    # Every cell is scored by tools/test.py on the final weights, so validation during
+    # training is skipped (pre-training: once at the end instead of every 10 epochs).
+    pretrain=['train_cfg.val_interval=60'],
+    segmentation=['train_cfg.val_interval=100000'],
 )
