@@ -120,3 +120,17 @@ def compose_framed_scene(rng, canvas, tile, pool, empty_share=0.25, noise_std=6.
         paint(image, gray, ink, x, y)
         digits.append(PlacedDigit(int(labels[index]), x, y, gray))
     return finish(image, rng, noise_std), digits
+
+
+def compose_layout_scene(rng, layout, canvas, pool, tile, digits_per_image, digit_size):
+    """One scene of ``layout`` (see the module docstring) drawn from source indices ``pool``.
+
+    ``tile`` applies to ``framed``; ``digits_per_image`` and ``digit_size`` (inclusive ranges)
+    to ``scattered``. Returns ``(image, digits)`` like ``compose_scene``.
+    """
+    if layout == 'framed':
+        return compose_framed_scene(rng, canvas, tile, pool)
+    if layout == 'scattered':
+        how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
+        return compose_scene(rng, canvas, rng.choice(pool, how_many, replace=False), digit_size)
+    raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..digits_source import CLASS_NAMES, FRINGE_THRESHOLD, STROKE_THRESHOLD, split_indices
 from ._io import write_image
-from ._scene import LAYOUTS, compose_framed_scene, compose_scene
+from ._scene import LAYOUTS, compose_layout_scene
 
 SEG_CLASSES = ('background', ) + CLASS_NAMES
 LABEL_IGNORE = 0
@@ -70,12 +70,8 @@ def make_ade20k_style(root, seed=0, canvas=None, num_train=DEFAULT_NUM_TRAIN,
     for split, folder, prefix in _SPLITS:
         painted[split] = 0
         for number in range(1, sizes[split] + 1):
-            if layout == 'framed':
-                image, digits = compose_framed_scene(rng, canvas, tile, pools[split])
-            else:
-                how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
-                sources = rng.choice(pools[split], how_many, replace=False)
-                image, digits = compose_scene(rng, canvas, sources, digit_size)
+            image, digits = compose_layout_scene(rng, layout, canvas, pools[split], tile,
+                                                 digits_per_image, digit_size)
             stem = f'{prefix}{number:08d}'
             write_image(osp.join(root, 'images', folder, f'{stem}.jpg'), image)
             write_image(osp.join(root, 'annotations', folder, f'{stem}.png'),

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..digits_source import CLASS_NAMES, STROKE_THRESHOLD, split_indices
 from ._io import write_image
-from ._scene import LAYOUTS, compose_framed_scene, compose_scene
+from ._scene import LAYOUTS, compose_layout_scene
 
 CATEGORIES = tuple(dict(id=k + 1, name=name, supercategory='digit')
                    for k, name in enumerate(CLASS_NAMES))
@@ -80,12 +80,8 @@ def make_coco_style(root, seed=0, canvas=None, num_train=DEFAULT_NUM_TRAIN, num_
         images, annotations = [], []
         for _ in range(sizes[split]):
             image_id += 1
-            if layout == 'framed':
-                image, digits = compose_framed_scene(rng, canvas, tile, pools[split])
-            else:
-                how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
-                sources = rng.choice(pools[split], how_many, replace=False)
-                image, digits = compose_scene(rng, canvas, sources, digit_size)
+            image, digits = compose_layout_scene(rng, layout, canvas, pools[split], tile,
+                                                 digits_per_image, digit_size)
             file_name = f'{image_id:012d}.jpg'
             write_image(osp.join(root, f'{split}2017', file_name), image)
             images.append(dict(id=image_id, file_name=file_name, width=canvas, height=canvas))
