@@ -122,6 +122,16 @@ def colorize(gray, ink, paper, rng, noise_std=6.0):
     return finish(paint(canvas, gray, ink), rng, noise_std)
 
 
+def frame_placement(rng, frame, min_scale=0.7):
+    """Draw ``(size, x, y)``: a digit's side (``min_scale`` to 1 times ``frame``) and its top-left
+    offset inside a ``frame`` px square. The one geometry of a classification image, shared by
+    the dense makers' framed scenes so that they show digits exactly as pre-training did.
+    """
+    size = int(rng.integers(int(round(min_scale * frame)), frame + 1))
+    x, y = (int(v) for v in rng.integers(0, frame - size + 1, 2))
+    return size, x, y
+
+
 def digit_image(rng, index, img_size, ink, paper, interpolation=cv2.INTER_CUBIC, angle=0.0,
                 noise_std=6.0, min_scale=0.7):
     """One classification image: the digit at a random scale and offset on ``paper``.
@@ -129,8 +139,7 @@ def digit_image(rng, index, img_size, ink, paper, interpolation=cv2.INTER_CUBIC,
     Scale and offset jitter stop a classifier from keying on absolute pixel positions, which
     would make the tiny datasets far easier than the transfer tasks they stand in for.
     """
-    size = int(rng.integers(int(round(min_scale * img_size)), img_size + 1))
-    x, y = (int(v) for v in rng.integers(0, img_size - size + 1, 2))
+    size, x, y = frame_placement(rng, img_size, min_scale)
     gray = np.zeros((img_size, img_size), np.uint8)
     gray[y:y + size, x:x + size] = render_digit(index, size, interpolation, angle)
     return colorize(gray, ink, paper, rng, noise_std)

@@ -21,7 +21,8 @@ from collections import namedtuple
 import cv2
 import numpy as np
 
-from ..digits_source import contrasting_colours, finish, load_digits, paint, render_digit
+from ..digits_source import (contrasting_colours, finish, frame_placement, load_digits, paint,
+                             render_digit)
 
 LAYOUTS = ('framed', 'scattered')
 
@@ -96,8 +97,8 @@ def compose_framed_scene(rng, canvas, tile, pool, empty_share=0.25, noise_std=6.
     """Paint at most one digit from ``pool`` into each ``tile`` x ``tile`` cell of the canvas.
 
     Each cell stays empty with probability ``empty_share`` (a single-cell canvas always holds its
-    digit), so multi-cell scenes vary in count and position. Digits are drawn with the geometry of
-    ``digit_image``: side ``min_scale`` to 1 times the tile, random offset inside it.
+    digit), so multi-cell scenes vary in count and position. Digits are placed in their cell by
+    ``frame_placement``, the geometry of a classification image.
 
     Returns ``(image, digits)`` like ``compose_scene``.
     """
@@ -113,13 +114,18 @@ def compose_framed_scene(rng, canvas, tile, pool, empty_share=0.25, noise_std=6.
         if len(cells) > 1 and rng.random() < empty_share:
             continue
         index = int(rng.choice(pool))
-        size = int(rng.integers(int(round(min_scale * tile)), tile + 1))
-        x, y = (int(v) + offset for v, offset in zip(rng.integers(0, tile - size + 1, 2),
-                                                      (cell_x, cell_y)))
+        size, x, y = frame_placement(rng, tile, min_scale)
+        x, y = x + cell_x, y + cell_y
         gray = render_digit(index, size)
         paint(image, gray, ink, x, y)
         digits.append(PlacedDigit(int(labels[index]), x, y, gray))
     return finish(image, rng, noise_std), digits
+
+
+def check_layout(layout):
+    """Refuse an unknown layout name before a maker writes anything."""
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')
 
 
 def compose_layout_scene(rng, layout, canvas, pool, tile, digits_per_image, digit_size):
@@ -128,9 +134,8 @@ def compose_layout_scene(rng, layout, canvas, pool, tile, digits_per_image, digi
     ``tile`` applies to ``framed``; ``digits_per_image`` and ``digit_size`` (inclusive ranges)
     to ``scattered``. Returns ``(image, digits)`` like ``compose_scene``.
     """
+    check_layout(layout)
     if layout == 'framed':
         return compose_framed_scene(rng, canvas, tile, pool)
-    if layout == 'scattered':
-        how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
-        return compose_scene(rng, canvas, rng.choice(pool, how_many, replace=False), digit_size)
-    raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')
+    how_many = int(rng.integers(digits_per_image[0], digits_per_image[1] + 1))
+    return compose_scene(rng, canvas, rng.choice(pool, how_many, replace=False), digit_size)

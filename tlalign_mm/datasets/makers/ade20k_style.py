@@ -22,7 +22,7 @@ import numpy as np
 
 from ..digits_source import CLASS_NAMES, FRINGE_THRESHOLD, STROKE_THRESHOLD, split_indices
 from ._io import write_image
-from ._scene import LAYOUTS, compose_layout_scene
+from ._scene import check_layout, compose_layout_scene
 
 SEG_CLASSES = ('background', ) + CLASS_NAMES
 LABEL_IGNORE = 0
@@ -60,8 +60,7 @@ def make_ade20k_style(root, seed=0, canvas=None, num_train=DEFAULT_NUM_TRAIN,
     Returns ``dict(root=..., classes=SEG_CLASSES, counts=dict(train=N, val=M),
     digits=dict(train=..., val=...), canvas=C)`` where ``digits`` counts the digits painted.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')
+    check_layout(layout)
     canvas = DEFAULT_CANVAS[layout] if canvas is None else canvas
     rng = np.random.default_rng(seed)
     pools = dict(zip(('train', 'val'), split_indices(seed)))

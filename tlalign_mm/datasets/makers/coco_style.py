@@ -25,7 +25,7 @@ import numpy as np
 
 from ..digits_source import CLASS_NAMES, STROKE_THRESHOLD, split_indices
 from ._io import write_image
-from ._scene import LAYOUTS, compose_layout_scene
+from ._scene import check_layout, compose_layout_scene
 
 CATEGORIES = tuple(dict(id=k + 1, name=name, supercategory='digit')
                    for k, name in enumerate(CLASS_NAMES))
@@ -68,8 +68,7 @@ def make_coco_style(root, seed=0, canvas=None, num_train=DEFAULT_NUM_TRAIN, num_
     Returns ``dict(root=..., classes=CLASS_NAMES, counts=dict(train=N, val=M),
     instances=dict(train=..., val=...), canvas=C)``.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f'unknown layout {layout!r}; expected one of {LAYOUTS}')
+    check_layout(layout)
     canvas = DEFAULT_CANVAS[layout] if canvas is None else canvas
     rng = np.random.default_rng(seed)
     pools = dict(zip(('train', 'val'), split_indices(seed)))
