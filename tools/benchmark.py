@@ -1,6 +1,7 @@
 """Run a benchmark: every arm (pre-training recipe) x every task, one table and plot.
 
 Usage: python tools/benchmark.py BENCH_CONFIG [--work-dir DIR] [--arms A ..] [--tasks T ..]
+       [--jobs N]
 Each cell is a normal tools/train.py + tools/test.py run with its own work dir; finished cells
 are skipped, so re-running an interrupted benchmark resumes it.
 """
@@ -22,7 +23,11 @@ def main(argv=None):
                         '(default: work_dirs/<config name>)')
     parser.add_argument('--arms', nargs='+', help='run only these arms')
     parser.add_argument('--tasks', nargs='+', help='run only these tasks')
+    parser.add_argument('--jobs', type=int, help='cells run side by side (default: the '
+                        "config's `jobs`, else 1); each keeps the config's threads_per_cell")
     args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f'--jobs must be at least 1, got {args.jobs}')
 
     import tlalign_mm  # noqa: F401
     from tlalign_mm.benchmark import BenchmarkConfigError, CellFailed, load_spec, run_benchmark
@@ -34,7 +39,8 @@ def main(argv=None):
     start = time.time()
     try:
         spec = load_spec(args.config, ROOT, args.arms, args.tasks)
-        markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT)
+        markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT,
+                                        slots=args.jobs)
         best = report_best(spec, osp.abspath(work_dir), ROOT)  # pre-trainings with save_best
     except (BenchmarkConfigError, CellFailed, WorkDirLockedError) as err:
         sys.exit(f'error: {err}')

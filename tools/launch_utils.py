@@ -178,3 +178,27 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
     except (DatasetRootError, ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
             PretrainedCheckpointError, DataError, *MODEL_CONFIG_ERRORS) as err:
         raise ToolInputError(str(err)) from None
+
+
+def build_test_runner(config, checkpoint, cfg_options, work_dir, launcher,
+                      allow_missing_weights=False):
+    """A runner that evaluates ``checkpoint`` with the config's test loop and evaluator: what
+    tools/test.py runs, and tools/train.py ``--out-metrics`` after training."""
+    cfg = load_config(config, cfg_options, work_dir, launcher)
+    if not osp.isfile(checkpoint):
+        raise ToolInputError(f'checkpoint not found: {checkpoint}')
+    cfg.load_from = checkpoint
+    apply_device_defaults(cfg)
+    cfg.custom_hooks = [*(cfg.get('custom_hooks') or []), dict(type='DatasetSanityHook')]
+    runner = build_runner(cfg, check_loaders=('test_dataloader', ))
+    if not allow_missing_weights:
+        check_loaded_checkpoint(runner, checkpoint)
+    return runner
+
+
+def write_metrics(path, runner, metrics):
+    """The metrics dict as JSON, atomically: a benchmark cell counts as finished once the file
+    exists. Only rank 0 writes."""
+    from tlalign_mm.utils.atomic_io import atomic_write_json
+    if path and runner.rank == 0:
+        atomic_write_json(path, {k: float(v) for k, v in metrics.items()}, indent=2)

@@ -41,29 +41,19 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import (TRAINING_ERRORS, ToolInputError, apply_device_defaults,
-                              build_runner, check_loaded_checkpoint, load_config, one_line)
-    from tlalign_mm.utils.atomic_io import atomic_write_json
+    from launch_utils import TRAINING_ERRORS, ToolInputError, build_test_runner, one_line, \
+        write_metrics
 
     try:
-        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
-        if not osp.isfile(args.checkpoint):
-            raise ToolInputError(f'checkpoint not found: {args.checkpoint}')
-        cfg.load_from = args.checkpoint
-        apply_device_defaults(cfg)
-        cfg.custom_hooks = [*(cfg.get('custom_hooks') or []), dict(type='DatasetSanityHook')]
-        runner = build_runner(cfg, check_loaders=('test_dataloader', ))
-        if not args.allow_missing_weights:
-            check_loaded_checkpoint(runner, args.checkpoint)
+        runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
+                                   args.work_dir, args.launcher, args.allow_missing_weights)
     except ToolInputError as err:
         sys.exit(f'error: {err}')
     try:
         metrics = runner.test()
     except TRAINING_ERRORS as err:  # unreadable data: one line, exit 1
         sys.exit(f'error: {one_line(err)}')
-    if args.out_metrics and runner.rank == 0:
-        # atomic: a benchmark cell counts as finished once this file exists
-        atomic_write_json(args.out_metrics, {k: float(v) for k, v in metrics.items()}, indent=2)
+    write_metrics(args.out_metrics, runner, metrics)
     return metrics
 
 

@@ -1,7 +1,7 @@
 """Train any tlalign_mm config: mmpretrain, mmseg or mmdet (the config's ``default_scope`` decides).
 
 Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-       [--allow-nonfinite-loss] [--allow-missing-weights]
+       [--allow-nonfinite-loss] [--allow-missing-weights] [--out-metrics metrics.json]
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
@@ -44,6 +44,9 @@ def parse_args(argv=None):
         '--allow-missing-weights', action='store_true',
         help='load a --resume / load_from checkpoint even if it leaves model weights '
         'uninitialised (e.g. fine-tuning a new head from a full checkpoint)')
+    parser.add_argument(
+        '--out-metrics', help='after training, evaluate the last checkpoint with the config\'s '
+        'test loop, as tools/test.py does, and write the metrics as JSON to this file')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -86,6 +89,30 @@ def main(argv=None):
         sys.exit(f'error: {err}')
     except TRAINING_ERRORS as err:  # non-finite loss, unreadable data: one line, exit 1
         sys.exit(f'error: {one_line(err)}')
+    if args.out_metrics:
+        del runner  # its model and loaders; the test runner builds its own
+        test_after_training(args, cfg.work_dir)
+
+
+def test_after_training(args, work_dir):
+    """Evaluate the checkpoint the run recorded last, in this process: the same runner
+    tools/test.py would build, without starting and importing everything a second time."""
+    from launch_utils import (TRAINING_ERRORS, ToolInputError, build_test_runner, one_line,
+                              write_metrics)
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        sys.exit(f'error: --out-metrics: the run saved no checkpoint in {work_dir}')
+    with open(marker) as f:
+        checkpoint = f.read().strip()
+    try:
+        runner = build_test_runner(args.config, checkpoint, args.cfg_options, work_dir,
+                                   args.launcher, args.allow_missing_weights)
+        metrics = runner.test()
+    except ToolInputError as err:
+        sys.exit(f'error: {err}')
+    except TRAINING_ERRORS as err:
+        sys.exit(f'error: {one_line(err)}')
+    write_metrics(args.out_metrics, runner, metrics)
 
 
 if __name__ == '__main__':

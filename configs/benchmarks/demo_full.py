@@ -29,3 +29,8 @@ tasks = dict(
                       metric='accuracy/top1', label='CUB-fmt fgvc'),
 )
 seeds = [0, 1, 2]
+# merged into the quick profile's options: the two further tasks skip validation too
+cfg_options = dict(
+    detection=['train_cfg.val_begin=100000'],
+    fine_grained=['train_cfg.val_begin=100000'],
+)

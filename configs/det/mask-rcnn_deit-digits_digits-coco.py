@@ -35,13 +35,14 @@ model = dict(
         bbox_head=dict(in_channels=64, fc_out_channels=256, num_classes=num_classes),
         mask_roi_extractor=dict(out_channels=64),
         mask_head=dict(in_channels=64, conv_out_channels=64, num_classes=num_classes)),
-    # Proposal and RoI budgets sized for a few digits on a small canvas: mmdet's COCO defaults
-    # (2000 proposals, 512 sampled RoIs per image) cost several times more CPU per iteration.
+    # Proposal, RoI and detection budgets sized for one digit per 32 px image: mmdet's COCO
+    # defaults (2000 proposals, 512 sampled RoIs, 100 detections per image) cost several times
+    # more CPU per iteration, most of it in the mask branch (docs/demo.md).
     train_cfg=dict(
         rpn=dict(sampler=dict(num=64)),
         rpn_proposal=dict(nms_pre=300, max_per_img=100),
-        rcnn=dict(sampler=dict(num=64))),
-    test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100)),
+        rcnn=dict(sampler=dict(num=32))),
+    test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=20)),
 )
 
 # lr 1e-4: from 4e-4 up the tiny detector's gradients blow up within a few epochs (docs/demo.md).

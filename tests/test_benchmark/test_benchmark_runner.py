@@ -18,6 +18,7 @@ tasks = dict(
                       metric='accuracy/top1'),
 )
 seeds = [0]
+threads_per_cell = 1
 data = dict(root='data')
 _loaders = ['train_dataloader', 'val_dataloader', 'test_dataloader']
 cfg_options = dict(
@@ -47,22 +48,29 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
     config = tmp_path / 'short.py'
     config.write_text(SHORT)
     work = tmp_path / 'bench'
-    out = bench(tool, config, work)
+    # Two jobs: once the pre-training has finished, both cells run side by side.
+    out = bench(tool, config, work, '--jobs', '2')
     assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
+    assert 'tlalign / pre-training / seed 0' in out.stdout
     assert '[1/2] tlalign / classification / seed 0' in out.stdout
     assert 'ETA' in out.stdout
     results = json.load(open(work / 'results.json'))
     table_md = (work / 'results.md').read_text()
     assert osp.getsize(work / 'results.png') > 1000
     for arm in ('tlalign', ):
-        for task, folder in (('classification', 'pretrain'), ('fine_grained', 'fine_grained')):
+        # the pre-training is evaluated by tools/test.py, the transfer cell by its own
+        # tools/train.py process after training (--out-metrics): the test loop logs last
+        for task, folder, log in (('classification', 'pretrain', 'test.log'),
+                                  ('fine_grained', 'fine_grained', 'train.log')):
             cell = work / arm / 'seed0' / folder
             value = results['arms'][arm][task]['values'][0]
             assert value == json.load(open(cell / 'metrics.json'))['accuracy/top1']
-            assert value == pytest.approx(logged_metric(cell / 'test.log', 'accuracy/top1'),
-                                          abs=5e-5)
+            assert value == pytest.approx(logged_metric(cell / log, 'accuracy/top1'), abs=5e-5)
             assert f'{value:.2f}' in table_md
     assert '| TL |' in table_md
+    transfer = work / 'tlalign' / 'seed0' / 'fine_grained'
+    assert 'Epoch(test)' in (transfer / 'train.log').read_text()
+    assert not (transfer / 'test.log').exists()
     # The transfer cell's backbone started from the arm's own pre-training checkpoint.
     pretrained = work / 'tlalign' / 'seed0' / 'pretrain' / 'epoch_1.pth'
     assert f'load backbone. in model from: {pretrained}' in (

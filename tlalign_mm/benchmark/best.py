@@ -50,7 +50,8 @@ def report_best(spec, work_dir, repo_root):
     Returns the markdown table, or None when no pre-training kept a best checkpoint.
     """
     from .runner import build_cells
-    runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus)
+    runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus,
+                        threads=spec.threads_per_cell)
     arms = {arm.name: arm for arm in spec.arms}
     pretrain_tasks = {task.name for task in spec.tasks if task.type == 'pretrain'}
     cells = [c for c in build_cells(spec, work_dir) if c.task in pretrain_tasks]

@@ -1,14 +1,18 @@
-"""One benchmark cell = one normal tools/train.py + tools/test.py run with its own work dir.
+"""One benchmark cell = one normal tools/train.py (+ tools/test.py) run with its own work dir.
 
-A cell is finished when its ``metrics.json`` exists (written by tools/test.py from the
-evaluator's own result), so an interrupted benchmark resumes where it stopped.
+A transfer cell trains and then tests its final checkpoint in the same tools/train.py process
+(``--out-metrics``); an evaluation of a pre-training is a tools/test.py run. A cell is finished
+when its ``metrics.json`` exists (written from the evaluator's own result), so an interrupted
+benchmark resumes where it stopped.
 """
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..utils.atomic_io import atomic_write_text
@@ -63,9 +67,11 @@ def finished_training(work_dir):
 class CellRunner:
     """Runs the train/test commands of cells as subprocesses, logging to the cell's folder."""
 
-    def __init__(self, repo_root, data_root, gpus=1, extra_env=None):
+    def __init__(self, repo_root, data_root, gpus=1, extra_env=None, threads=None):
         self.repo_root = repo_root
         self.env = dict(os.environ, TLALIGN_DATA_ROOT=data_root, **(extra_env or {}))
+        if threads:  # torch's intra-op threads of every cell process (read at its start)
+            self.env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
         self.gpus = gpus
 
     def _run(self, args, log_path):
@@ -78,9 +84,12 @@ class CellRunner:
             raise CellFailed(f'{" ".join(args[:3])} failed (exit {proc.returncode}); '
                              f'log: {log_path}\n{tail}')
 
-    def train(self, config, work_dir, cfg_options):
+    def train(self, config, work_dir, cfg_options, metrics_file=None):
+        """Train; with ``metrics_file`` the same process then tests the final checkpoint."""
         os.makedirs(work_dir, exist_ok=True)
         options = ['--cfg-options', *cfg_options] if cfg_options else []
+        if metrics_file:
+            options = ['--out-metrics', metrics_file, *options]
         if self.gpus > 1:
             args = ['bash', 'tools/dist_train.sh', config, str(self.gpus)]
         else:
@@ -100,22 +109,36 @@ class CellRunner:
 
 
 class Progress:
-    """Prints which cell runs and an ETA from the cells finished in this session."""
+    """Prints each job's start and end (with its metric and time) and an ETA over all jobs.
 
-    def __init__(self, total):
-        self.total, self.finished, self.spent = total, 0, 0.0
+    Jobs may run side by side (``slots``), so every line names its job and the ETA divides the
+    work left by the slots.
+    """
 
-    def start(self, index, cell):
-        eta = ''
-        if self.finished:
-            left = (self.total - index + 1) * self.spent / self.finished
-            eta = f', ETA {time.strftime("%H:%M:%S", time.gmtime(left))}'
-        print(f'[{index}/{self.total}] {cell.arm} / {cell.task} / seed {cell.seed}{eta}',
-              flush=True)
-        self._t0 = time.time()
+    def __init__(self, total_cells, slots=1):
+        self.total_cells, self.slots = total_cells, slots
+        self.jobs, self.finished, self.spent = 0, 0, 0.0
+        self._lock = threading.Lock()
 
-    def end(self, metrics_line):
-        took = time.time() - self._t0
-        self.finished += 1
-        self.spent += took
-        print(f'      {metrics_line} ({took:.0f}s)', flush=True)
+    def expect(self, jobs):
+        self.jobs = jobs
+
+    def _eta(self):
+        if not self.finished:
+            return ''
+        left = (self.jobs - self.finished) * self.spent / self.finished / self.slots
+        return f', ETA {time.strftime("%H:%M:%S", time.gmtime(left))}'
+
+    @contextmanager
+    def job(self, label, index=None):
+        """Around one job; the caller may append words (its metric) to the yielded list."""
+        tag = f'[{index}/{self.total_cells}] ' if index else ''
+        with self._lock:
+            print(f'{tag}{label}{self._eta()}', flush=True)
+        start, words = time.time(), []
+        yield words
+        took = time.time() - start
+        with self._lock:
+            self.finished += 1
+            self.spent += took
+            print(f'      {tag}{label}: {" ".join(words + ["done"])} ({took:.0f}s)', flush=True)

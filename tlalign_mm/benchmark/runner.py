@@ -9,6 +9,7 @@ from .cells import Cell, CellRunner, Progress, finished_training
 from .locking import hold_work_dir
 from .methods import write_methods_report
 from .report import collect, collect_submetrics, write_reports
+from .scheduler import Job, run_jobs
 from .spec import BenchmarkConfigError, task_configs
 
 
@@ -65,40 +66,87 @@ def build_cells(spec, work_dir):
     return cells
 
 
-def run_benchmark(spec, work_dir, repo_root):
-    prepare_data(spec)
-    hold_work_dir(work_dir)  # refuses a second benchmark process on this work dir
-    runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus)
+def pretraining_dir(cell):
+    return osp.join(osp.dirname(cell.work_dir), 'pretrain')
+
+
+def build_jobs(spec, cells, runner, progress):
+    """One job per unfinished cell, plus one pre-training per (arm, seed) that a cell needs.
+
+    The pre-trainings come first, so with several slots they start before anything waits on them.
+    """
     arms = {arm.name: arm for arm in spec.arms}
     tasks = {task.name: task for task in spec.tasks}
-    cells = build_cells(spec, work_dir)
-    progress = Progress(len(cells))
     common = list(spec.cfg_options.get('all', []))
+
+    def pre_options(seed):
+        return common + list(spec.cfg_options.get('pretrain', [])) + [f'randomness.seed={seed}']
+
+    def pretrain(arm, seed, work_dir):
+        def run():
+            if finished_training(work_dir) is None:
+                with progress.job(f'{arm.name} / pre-training / seed {seed}'):
+                    runner.train(arm.pretrain, work_dir, pre_options(seed))
+        return run
+
+    def evaluate(index, cell):
+        arm, task = arms[cell.arm], tasks[cell.task]
+
+        def run():
+            checkpoint = None if arm.scratch else finished_training(pretraining_dir(cell))
+            with progress.job(f'{cell.arm} / {cell.task} / seed {cell.seed}', index) as line:
+                if task.type == 'pretrain':
+                    metrics = runner.test(arm.pretrain, checkpoint, cell, pre_options(cell.seed))
+                elif task.type == 'robustness':
+                    opts = common + list(spec.cfg_options.get(task.name, []))
+                    metrics = runner.test(task.config, checkpoint, cell, opts)
+                else:
+                    key = task.name.rsplit('.', 1)[0] if task.method else task.name
+                    opts = (common + list(spec.cfg_options.get(key, [])) +  # methods share
+                            [f'randomness.seed={cell.seed}'])
+                    # trained, then tested in one process with the same options, so the test
+                    # also starts from the pre-training checkpoint (an adapter checkpoint
+                    # holds no frozen backbone)
+                    runner.train(task.config, cell.work_dir, opts + pretrained_init(checkpoint),
+                                 metrics_file=cell.metrics_file)
+                    metrics = cell.metrics()
+                line.append(f'{task.metric} = {metrics[task.metric]:.4f}')
+        return run
+
+    pretrainings, evaluations = {}, []
     for index, cell in enumerate(cells, 1):
         if cell.done:
             print(f'[{index}/{len(cells)}] {cell.arm} / {cell.task} / seed {cell.seed}: '
                   'finished earlier, skipped', flush=True)
             continue
-        progress.start(index, cell)
-        arm, task = arms[cell.arm], tasks[cell.task]
-        seed = [f'randomness.seed={cell.seed}']
-        pretrain_dir = osp.join(osp.dirname(cell.work_dir), 'pretrain')
-        pre_opts = common + list(spec.cfg_options.get('pretrain', [])) + seed
-        checkpoint = None if arm.scratch else (finished_training(pretrain_dir)
-                                               or runner.train(arm.pretrain, pretrain_dir,
-                                                               pre_opts))
-        if task.type == 'pretrain':
-            metrics = runner.test(arm.pretrain, checkpoint, cell, pre_opts)
-        elif task.type == 'robustness':
-            opts = common + list(spec.cfg_options.get(task.name, []))
-            metrics = runner.test(task.config, checkpoint, cell, opts)
-        else:
-            key = task.name.rsplit('.', 1)[0] if task.method else task.name  # methods share
-            opts = common + list(spec.cfg_options.get(key, [])) + seed
-            down = runner.train(task.config, cell.work_dir, opts + pretrained_init(checkpoint))
-            # the pre-training checkpoint again: an adapter checkpoint holds no frozen backbone
-            metrics = runner.test(task.config, down, cell, opts + pretrained_init(checkpoint))
-        progress.end(f'{task.metric} = {metrics[task.metric]:.4f}')
+        arm = arms[cell.arm]
+        needs = []
+        if not arm.scratch:
+            key = ('pretrain', arm.name, cell.seed)
+            if key not in pretrainings:
+                pretrainings[key] = Job(key, pretrain(arm, cell.seed, pretraining_dir(cell)))
+            needs.append(key)
+        evaluations.append(Job(('cell', index), evaluate(index, cell), needs))
+    return [*pretrainings.values(), *evaluations]
+
+
+def run_benchmark(spec, work_dir, repo_root, slots=None):
+    """Every cell of ``spec`` in ``work_dir`` (finished ones skipped), then the reports.
+
+    ``slots`` (default: the config's ``jobs``) runs that many cells side by side; each cell's
+    process gets the config's ``threads_per_cell`` CPU threads, so its numbers do not depend on
+    how many run beside it.
+    """
+    prepare_data(spec)
+    hold_work_dir(work_dir)  # refuses a second benchmark process on this work dir
+    runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus,
+                        threads=spec.threads_per_cell)
+    cells = build_cells(spec, work_dir)
+    slots = slots or spec.jobs
+    progress = Progress(len(cells), slots)
+    jobs = build_jobs(spec, cells, runner, progress)
+    progress.expect(len(jobs))
+    run_jobs(jobs, slots)
     table = collect(spec, cells)
     markdown, paths = write_reports(spec, table, work_dir,
                                     submetrics=collect_submetrics(spec, cells))

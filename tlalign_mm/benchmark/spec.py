@@ -47,6 +47,8 @@ class BenchmarkSpec:
     cfg_options: dict = field(default_factory=dict)
     gpus: int = 1
     baseline: str = None  # the arm every other one is compared with, seed by seed
+    jobs: int = 1  # cells run side by side
+    threads_per_cell: int = None  # CPU threads of each cell's process (None: torch's default)
 
 
 def _existing(path, what, root):
@@ -108,14 +110,22 @@ def load_spec(path, root, arms=None, tasks=None):
                                    f'{sorted(arm_cfgs)}')
     spec_tasks = [t for name, task in _selected(task_cfgs, tasks)
                   for t in _parse_task(name, task, root)]
+    jobs, threads = cfg.get('jobs', 1), cfg.get('threads_per_cell')
+    for key, value in (('jobs', jobs), ('threads_per_cell', threads)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise BenchmarkConfigError(f'`{key}` must be a positive integer, got {value!r}')
+    gpus = int(cfg.get('gpus', 1))
+    if gpus > 1 and jobs > 1:
+        raise BenchmarkConfigError(f'jobs={jobs} with gpus={gpus}: each cell already takes '
+                                   'every GPU through tools/dist_train.sh; use jobs=1')
     data = cfg.get('data', {})
     data_root = os.environ.get('TLALIGN_DATA_ROOT') or data.get('root', 'data')
     return BenchmarkSpec(
         arms=spec_arms, tasks=spec_tasks, seeds=list(cfg.get('seeds', [0])),
         data_root=osp.abspath(osp.join(root, data_root)), make_digits=data.get('make_digits',
                                                                                 False),
-        cfg_options=dict(cfg.get('cfg_options', {})), gpus=int(cfg.get('gpus', 1)),
-        baseline=baseline)
+        cfg_options=dict(cfg.get('cfg_options', {})), gpus=gpus,
+        baseline=baseline, jobs=jobs, threads_per_cell=threads)
 
 
 def task_configs(spec):
