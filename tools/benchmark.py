@@ -2,8 +2,8 @@
 
 Usage: python tools/benchmark.py BENCH_CONFIG [--work-dir DIR] [--arms A ..] [--tasks T ..]
        [--jobs N]
-Each cell is a normal tools/train.py + tools/test.py run with its own work dir; finished cells
-are skipped, so re-running an interrupted benchmark resumes it.
+Each cell is a normal tools/train.py run (testing its last checkpoint) with its own work dir;
+finished cells are skipped, so re-running an interrupted benchmark resumes it.
 """
 import argparse
 import os.path as osp

@@ -1,6 +1,7 @@
 """The transfer chain on the tiny configs: pre-train -> checkpoint -> downstream training started
-from it with `--cfg-options pretrained=CKPT` -> tools/test.py with the real evaluator
-(mmseg IoUMetric, mmdet CocoMetric, mmpretrain Accuracy)."""
+from it with `--cfg-options pretrained=CKPT` -> a test with the real evaluator (mmseg IoUMetric,
+mmdet CocoMetric, mmpretrain Accuracy): by tools/test.py (detection) or by the training process
+after training (`tools/train.py --out-metrics`, segmentation and fine-grained)."""
 import json
 import os.path as osp
 import re
@@ -24,12 +25,18 @@ def deit_checkpoint(trained_digits):
     return trained_digits('deit_tlalign').checkpoint
 
 
-def transfer(tool, config, checkpoint, work, schedule, metrics_file, test_options=()):
-    out = tool(['tools/train.py', config, '--work-dir', work, '--cfg-options',
+def transfer(tool, config, checkpoint, work, schedule, metrics_file, test_options=None):
+    """Train from ``checkpoint``, then test the last checkpoint: in a tools/test.py run when
+    ``test_options`` are given, else in the training process itself (``--out-metrics``)."""
+    in_process = ['--out-metrics', metrics_file] if test_options is None else []
+    out = tool(['tools/train.py', config, '--work-dir', work, *in_process, '--cfg-options',
                 f'pretrained={checkpoint}', *schedule, *WORKERS])
     assert out.returncode == 0, out.stderr[-3000:]
     log = out.stdout + out.stderr
     assert f'pretrained backbone from {checkpoint}' in log
+    if in_process:
+        assert '(test) [' in log  # the test loop ran after training (Epoch or Iter)
+        return log, json.load(open(metrics_file))
     last = open(osp.join(work, 'last_checkpoint')).read().strip()
     out = tool(['tools/test.py', config, last, '--work-dir', work, '--out-metrics',
                 metrics_file, '--cfg-options', *test_options, *WORKERS])

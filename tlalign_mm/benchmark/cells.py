@@ -1,7 +1,8 @@
-"""One benchmark cell = one normal tools/train.py (+ tools/test.py) run with its own work dir.
+"""One benchmark cell = one normal tools/train.py run with its own work dir.
 
-A transfer cell trains and then tests its final checkpoint in the same tools/train.py process
-(``--out-metrics``); an evaluation of a pre-training is a tools/test.py run. A cell is finished
+Each training tests its final checkpoint in the same process (``--out-metrics``); the
+evaluation cell of a pre-training shares the pre-training's folder, so that test is the cell.
+A resumed cell whose training had finished is tested by a tools/test.py run. A cell is finished
 when its ``metrics.json`` exists (written from the evaluator's own result), so an interrupted
 benchmark resumes where it stopped.
 """

@@ -82,11 +82,16 @@ def build_jobs(spec, cells, runner, progress):
     def pre_options(seed):
         return common + list(spec.cfg_options.get('pretrain', [])) + [f'randomness.seed={seed}']
 
+    # The evaluation cell of a pre-training shares its folder: the training process tests the
+    # final checkpoint and writes that cell's metrics (a tools/test.py run does it on resume).
+    evaluated = any(task.type == 'pretrain' for task in spec.tasks)
+
     def pretrain(arm, seed, work_dir):
         def run():
             if finished_training(work_dir) is None:
                 with progress.job(f'{arm.name} / pre-training / seed {seed}'):
-                    runner.train(arm.pretrain, work_dir, pre_options(seed))
+                    metrics_file = osp.join(work_dir, 'metrics.json') if evaluated else None
+                    runner.train(arm.pretrain, work_dir, pre_options(seed), metrics_file)
         return run
 
     def evaluate(index, cell):
@@ -96,7 +101,8 @@ def build_jobs(spec, cells, runner, progress):
             checkpoint = None if arm.scratch else finished_training(pretraining_dir(cell))
             with progress.job(f'{cell.arm} / {cell.task} / seed {cell.seed}', index) as line:
                 if task.type == 'pretrain':
-                    metrics = runner.test(arm.pretrain, checkpoint, cell, pre_options(cell.seed))
+                    metrics = (cell.metrics() if cell.done else  # tested by its pre-training
+                               runner.test(arm.pretrain, checkpoint, cell, pre_options(cell.seed)))
                 elif task.type == 'robustness':
                     opts = common + list(spec.cfg_options.get(task.name, []))
                     metrics = runner.test(task.config, checkpoint, cell, opts)
