@@ -99,11 +99,10 @@ def test_after_training(args, work_dir):
     tools/test.py would build, without starting and importing everything a second time."""
     from launch_utils import (TRAINING_ERRORS, ToolInputError, build_test_runner, one_line,
                               write_metrics)
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(marker):
+    from mmengine.runner import find_latest_checkpoint  # what CheckpointHook recorded last
+    checkpoint = find_latest_checkpoint(work_dir)
+    if checkpoint is None:
         sys.exit(f'error: --out-metrics: the run saved no checkpoint in {work_dir}')
-    with open(marker) as f:
-        checkpoint = f.read().strip()
     try:
         runner = build_test_runner(args.config, checkpoint, args.cfg_options, work_dir,
                                    args.launcher, args.allow_missing_weights)
