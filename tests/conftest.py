@@ -1,6 +1,7 @@
 """Shared fixtures: the digits datasets are generated once per test session, and each digits
 pre-training run the tests read (loss curve, checkpoint, transfer) is trained once and shared."""
 import contextlib
+import functools
 import os
 import os.path as osp
 import subprocess
@@ -121,6 +122,57 @@ def tool(capfd, monkeypatch):
         return ToolRun(code, out.out, out.err)
 
     return run
+
+
+@pytest.fixture(scope='session', autouse=True)
+def one_intra_op_thread():
+    """One torch thread per test process under pytest-xdist (``make test`` runs one process per
+    core): the models here are tiny, and two processes of two OpenMP threads each on two cores
+    spin against each other. Processes the tests start inherit it through $OMP_NUM_THREADS."""
+    if not os.environ.get('PYTEST_XDIST_WORKER'):
+        yield
+        return
+    import torch
+    threads, omp = torch.get_num_threads(), os.environ.get('OMP_NUM_THREADS')
+    torch.set_num_threads(1)
+    os.environ['OMP_NUM_THREADS'] = '1'
+    yield
+    torch.set_num_threads(threads)
+    if omp is None:
+        os.environ.pop('OMP_NUM_THREADS')
+    else:
+        os.environ['OMP_NUM_THREADS'] = omp
+
+
+@pytest.fixture(scope='session', autouse=True)
+def cached_external_config_lookup():
+    """Memoise mmengine's lookup of ``mmpretrain::``/``mmseg::``/``mmdet::`` base paths.
+
+    mmengine re-reads every metafile of the package (hundreds of YAML files, ~1 s) for each
+    ``pkg::`` base it resolves, and tries that for base files too, where it ends in ValueError.
+    The answer for a (package, name) pair never changes within a run, so it is cached, failure
+    included; the parsing itself is untouched. Every config parsed in a test process gains,
+    tools run through the ``tool`` fixture among them.
+    """
+    import mmengine.config.config as mmengine_config
+    original = mmengine_config._get_external_cfg_path
+
+    @functools.lru_cache(maxsize=None)
+    def lookup(package_path, cfg_file):
+        try:
+            return original(package_path, cfg_file), None
+        except ValueError as err:
+            return None, err
+
+    def cached(package_path, cfg_file):
+        path, err = lookup(package_path, cfg_file)
+        if err is not None:
+            raise err
+        return path
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmengine_config, '_get_external_cfg_path', cached)
+        yield
 
 
 @pytest.fixture(autouse=True)

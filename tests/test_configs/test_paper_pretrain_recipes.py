@@ -27,7 +27,7 @@ from mmpretrain.registry import MODELS
 from ..conftest import ROOT, config_path
 from .one_step import (gradient_norms, moved, on_this_device, train_one_iteration,
                        with_preprocessor)
-from .test_paper_scale_seg_det_configs import cached_external_config_lookup, one_thread  # noqa
+from .test_paper_scale_seg_det_configs import one_thread  # noqa
 
 ARMS = ('mixup-cutmix', 'cutmix', 'tlalign')
 # family -> (folder, embed dims, drop path, warm-up epochs, grad clip, repeated augmentation,

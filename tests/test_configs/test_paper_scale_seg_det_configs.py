@@ -13,7 +13,6 @@ import functools
 import os
 import os.path as osp
 
-import mmengine.config.config as mmengine_config
 import numpy as np
 import pytest
 import torch
@@ -74,35 +73,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='module', autouse=True)
-def cached_external_config_lookup():
-    """Memoise mmengine's lookup of ``mmseg::``/``mmdet::`` base paths for this module.
-
-    mmengine re-reads every metafile of the package (hundreds of YAML files, ~1 s) for each
-    ``pkg::`` base it resolves, and tries that for base files too, where it ends in ValueError.
-    The answer for a (package, name) pair never changes within a run, so it is cached, failure
-    included; the parsing itself is untouched.
-    """
-    original = mmengine_config._get_external_cfg_path
-
-    @functools.lru_cache(maxsize=None)
-    def lookup(package_path, cfg_file):
-        try:
-            return original(package_path, cfg_file), None
-        except ValueError as err:
-            return None, err
-
-    def cached(package_path, cfg_file):
-        path, err = lookup(package_path, cfg_file)
-        if err is not None:
-            raise err
-        return path
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mmengine_config, '_get_external_cfg_path', cached)
-        yield
 
 
 @functools.lru_cache(maxsize=None)

@@ -17,7 +17,7 @@ import tlalign_mm  # noqa: F401
 
 from .one_step import gradient_norms, moved, train_one_iteration
 from .test_paper_scale_seg_det_configs import (  # noqa: F401  (fixtures)
-    cached_external_config_lookup, load, one_thread)
+    load, one_thread)
 
 # config -> (drop path, single-scale sibling)
 MS_1X = {

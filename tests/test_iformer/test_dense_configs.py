@@ -6,13 +6,11 @@ path, and are built on the meta device: a real step of each costs more than this
 Expected architectures and schedules are literals here (the paper's channel widths, mmseg's and
 mmdet's recipes), independent of the arch table.
 """
-import functools
 import os
 import os.path as osp
 
 import pytest
 import torch
-import mmengine.config.config as mmengine_config
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -28,17 +26,6 @@ SEG = {f'{head}_iformer-{arch}_{recipe}_ade20k-512x512.py': (arch, head)
 DET = {f'mask-rcnn_iformer-{arch}_fpn_{sched}_coco.py': (arch, sched)
        for arch in CHANNELS for sched in ('1x', 'ms-crop-3x')}
 DIGITS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
-
-
-@pytest.fixture(scope='module', autouse=True)
-def cached_external_config_lookup():
-    """Memoise mmengine's lookup of ``mmseg::``/``mmdet::`` base paths (it re-reads every
-    metafile of the package per lookup); the parsing itself is untouched."""
-    original = mmengine_config._get_external_cfg_path
-    cached = functools.lru_cache(maxsize=None)(original)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mmengine_config, '_get_external_cfg_path', cached)
-        yield
 
 
 @pytest.fixture(autouse=True)
