@@ -32,8 +32,6 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from tlalign_mm.alignment.vit import KERNELS
-
 ARMS = ('cutmix', 'tlalign-scalar', 'tlalign-kdim')
 DEFAULTS = dict(vit=dict(arch='deit-small', patch_size=16), swin=dict(arch='tiny', patch_size=4),
                 iformer=dict(arch='small', patch_size=4))
@@ -54,7 +52,8 @@ def message_hub():
     return MESSAGE_HUB
 
 
-def parse_args(argv=None):
+def build_parser(kernels):
+    """The tool's options; ``kernels=None`` accepts any --kernel (the re-run checks it)."""
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--backbone', default='vit', choices=sorted(DEFAULTS) + ['deit'],
                    help='mmpretrain VisionTransformer (DeiT), SwinTransformer or our IFormer; '
@@ -68,7 +67,7 @@ def parse_args(argv=None):
     p.add_argument('--rounds', type=int, default=5, help='interleaved timing rounds')
     p.add_argument('--steps', type=int, default=3, help='timed steps per arm and round')
     p.add_argument('--warmup', type=int, default=2)
-    p.add_argument('--kernel', default='auto', choices=list(KERNELS))
+    p.add_argument('--kernel', default='auto', choices=kernels)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
@@ -79,7 +78,12 @@ def parse_args(argv=None):
     p.add_argument('--system-malloc', action='store_true',
                    help="CPU: time with glibc's default heap behaviour (see STEADY_MALLOC)")
     p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    from tlalign_mm.alignment.vit import KERNELS
+    args = build_parser(list(KERNELS)).parse_args(argv)
     if args.backbone == 'deit':  # a ViT with DeiT's arch names: --arch small is deit-small
         args.backbone = 'vit'
         if args.arch and not args.arch.startswith('deit-'):
@@ -351,7 +355,9 @@ def main(argv=None):
 
 
 def reexec_with_steady_malloc(argv):
-    args = parse_args(argv)
+    """Re-run the timing process with STEADY_MALLOC set, before tlalign_mm (and through it
+    mmpretrain and mmdet) is imported: the re-run imports them anyway."""
+    args, _ = build_parser(kernels=None).parse_known_args(argv)
     if args.device != 'cpu' or args.system_malloc or args.memory_child or args.count_ops or all(
             os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
         return
