@@ -2,6 +2,7 @@
 pre-training run the tests read (loss curve, checkpoint, transfer) is trained once and shared."""
 import contextlib
 import functools
+import glob
 import os
 import os.path as osp
 import subprocess
@@ -75,50 +76,56 @@ def fresh_run_globals():
             cls._instance_dict.update(saved.get(cls, {}))
 
 
-@pytest.fixture
-def tool(capfd, monkeypatch):
-    """``tool(args, env_extra=None)``: ``python <tool> args`` run in this test's process through
-    the tool's ``main(argv)``, without the ~10 s of imports a fresh interpreter pays. It returns
-    the exit status and output as :func:`run_tool` does (``sys.exit('error: ...')`` gives status 1
-    and the message as the last stderr line, as the interpreter would). Tests of what only a
-    fresh process shows (launchers, resuming in a new process, environment checks at import)
-    and tools that re-launch themselves (the overhead tool) keep :func:`run_tool`."""
+def call_tool_main(args, env_extra=None):
+    """``python <tool> args`` run in this process through the tool's ``main(argv)``: the
+    working directory, ``sys.argv``, the script's folder on ``sys.path`` and ``env_extra`` as
+    a fresh interpreter would see them, mmengine's loggers and hubs fresh (:func:`fresh_run_globals`).
+    Returns the exit status: ``sys.exit('error: ...')`` gives 1 and prints the message to stderr,
+    an uncaught error gives 1 and its traceback, as the interpreter would."""
     import importlib.util
 
     import torch
 
+    path, argv = osp.join(ROOT, args[0]), [str(a) for a in args[1:]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        for key, value in (env_extra or {}).items():
+            patch.setenv(key, value)
+        patch.setattr(sys, 'argv', [path, *argv])
+        patch.syspath_prepend(osp.dirname(path))  # the script's folder, as for `python tool`
+        spec = importlib.util.spec_from_file_location('_tool_' + osp.basename(path)[:-3], path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        threads = torch.get_num_threads()
+        if (env_extra or {}).get('OMP_NUM_THREADS'):
+            torch.set_num_threads(int(env_extra['OMP_NUM_THREADS']))
+        try:
+            with fresh_run_globals():
+                module.main(argv)
+        except SystemExit as stop:
+            if isinstance(stop.code, str):
+                print(stop.code, file=sys.stderr)
+                return 1
+            return stop.code or 0
+        except Exception:  # what an uncaught error does to the interpreter
+            traceback.print_exc()
+            return 1
+        finally:
+            torch.set_num_threads(threads)
+    return 0
+
+
+@pytest.fixture
+def tool(capfd):
+    """``tool(args, env_extra=None)``: :func:`call_tool_main`, without the ~6 s of imports a
+    fresh interpreter pays; returns the exit status and output as :func:`run_tool` does. Tests
+    of what only a fresh process shows (launchers, resuming in a new process, environment checks
+    at import) and tools that re-launch themselves (the overhead tool) keep :func:`run_tool`."""
+
     def run(args, env_extra=None):
-        path, argv = osp.join(ROOT, args[0]), [str(a) for a in args[1:]]
-        with monkeypatch.context() as patch:
-            patch.chdir(ROOT)
-            for key, value in (env_extra or {}).items():
-                patch.setenv(key, value)
-            patch.setattr(sys, 'argv', [path, *argv])
-            patch.syspath_prepend(osp.dirname(path))  # the script's folder, as for `python tool`
-            spec = importlib.util.spec_from_file_location('_tool_' + osp.basename(path)[:-3],
-                                                          path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            threads = torch.get_num_threads()
-            if (env_extra or {}).get('OMP_NUM_THREADS'):
-                torch.set_num_threads(int(env_extra['OMP_NUM_THREADS']))
-            capfd.readouterr()
-            code = 0
-            try:
-                with fresh_run_globals():
-                    module.main(argv)
-            except SystemExit as stop:
-                if isinstance(stop.code, str):
-                    print(stop.code, file=sys.stderr)
-                    code = 1
-                else:
-                    code = stop.code or 0
-            except Exception:  # what an uncaught error does to the interpreter
-                traceback.print_exc()
-                code = 1
-            finally:
-                torch.set_num_threads(threads)
-            out = capfd.readouterr()
+        capfd.readouterr()
+        code = call_tool_main(args, env_extra)
+        out = capfd.readouterr()
         return ToolRun(code, out.out, out.err)
 
     return run
@@ -198,7 +205,7 @@ def digits_root(tmp_path_factory):
 
 @dataclass
 class TrainedRun:
-    """A finished ``tools/train.py`` run: its work dir, console output and last checkpoint."""
+    """A finished ``tools/train.py`` run: its work dir, mmengine log text and last checkpoint."""
     work_dir: str
     log: str
     checkpoint: str
@@ -231,23 +238,25 @@ def worker_id(request):
 
 @pytest.fixture(scope='session')
 def trained_digits(digits_root, tmp_path_factory, worker_id):
-    """``trained_digits(name)`` -> :class:`TrainedRun` of ``TRAINED_RUNS[name]``: trained on the
-    first request of the test run and shared by every later one, across xdist workers too (a
-    file lock makes the other workers wait for the one that trains)."""
+    """``trained_digits(name)`` -> :class:`TrainedRun` of ``TRAINED_RUNS[name]``: trained (in
+    the requesting test process, as the ``tool`` fixture runs tools) on the first request of the
+    test run and shared by every later one, across xdist workers too (a file lock makes the
+    other workers wait for the one that trains)."""
     from filelock import FileLock
     shared = shared_dir(tmp_path_factory, worker_id)
 
     def get(name):
         config, options, checkpoint = TRAINED_RUNS[name]
         work = shared / f'trained_{name}'
-        log = work / 'tool_output.txt'
+        done = work / 'trained'  # written last: a run that failed part-way is not shared
         with FileLock(str(shared / f'trained_{name}.lock')):
-            if not log.exists():
-                out = run_tool(['tools/train.py', config, '--work-dir', str(work),
-                                '--cfg-options', *options, *LOADERS_IN_MAIN_PROCESS],
-                               env_extra=ONE_THREAD)
-                assert out.returncode == 0, out.stderr[-3000:]
-                log.write_text(out.stdout + out.stderr)
-        return TrainedRun(str(work), log.read_text(), str(work / checkpoint))
+            if not done.exists():
+                code = call_tool_main(['tools/train.py', config, '--work-dir', str(work),
+                                       '--cfg-options', *options, *LOADERS_IN_MAIN_PROCESS],
+                                      env_extra=ONE_THREAD)
+                assert code == 0, f'training {name} failed (its output is above)'
+                done.write_text('')
+        (log, ) = glob.glob(str(work / '*' / '*.log'))  # mmengine's log of the run
+        return TrainedRun(str(work), open(log).read(), str(work / checkpoint))
 
     return get
