@@ -182,6 +182,27 @@ def cached_external_config_lookup():
         yield
 
 
+@pytest.fixture(scope='session', autouse=True)
+def configs_text_without_yapf():
+    """Configs logged and dumped as mmengine writes them, without yapf's reflow.
+
+    ``Config.pretty_text`` passes the text through yapf's ``FormatCode`` (about 1 s a time) and
+    a runner asks for it several times (the logged config, ``dump_config``): most of a tiny
+    run's start-up. Nothing here reads the layout; the syntax check yapf made stays (the text
+    is compiled), so a dump that would not load back still fails the test that wrote it.
+    Tools run in fresh interpreters keep yapf.
+    """
+    import mmengine.config.config as mmengine_config
+
+    def syntax_checked(text, **kwargs):
+        compile(text, '<config>', 'exec')
+        return text, False
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmengine_config, 'FormatCode', syntax_checked)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def mmpretrain_default_scope():
     """Every test starts in mmpretrain's registry scope. A runner built by an earlier test leaves
