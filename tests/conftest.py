@@ -99,6 +99,10 @@ def call_tool_main(args, env_extra=None):
         threads = torch.get_num_threads()
         if (env_extra or {}).get('OMP_NUM_THREADS'):
             torch.set_num_threads(int(env_extra['OMP_NUM_THREADS']))
+        # randomness.deterministic=True switches these on for the whole process
+        determinism = (torch.are_deterministic_algorithms_enabled(),
+                       torch.is_deterministic_algorithms_warn_only_enabled(),
+                       torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
         try:
             with fresh_run_globals():
                 module.main(argv)
@@ -112,6 +116,8 @@ def call_tool_main(args, env_extra=None):
             return 1
         finally:
             torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(determinism[0], warn_only=determinism[1])
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = determinism[2:]
     return 0
 
 

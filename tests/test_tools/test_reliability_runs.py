@@ -18,7 +18,8 @@ import time
 import pytest
 import torch
 
-from ..conftest import (LOADERS_IN_MAIN_PROCESS, ONE_THREAD, ROOT, config_path, run_tool)
+from ..conftest import (LOADERS_IN_MAIN_PROCESS, ONE_THREAD, ROOT, call_tool_main, config_path,
+                        run_tool)
 
 TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
 CUTMIX = config_path('pretrain', 'deit', 'deit-digits_cutmix_digits.py')
@@ -55,9 +56,12 @@ def weights(path):
 
 @pytest.fixture(scope='module')
 def reference(digits_root, tmp_path_factory):
+    """The uninterrupted run, in this process (the killed and the resumed runs are fresh ones:
+    the same floats either way, since the config fixes seed and determinism)."""
     work = str(tmp_path_factory.mktemp('uninterrupted'))
-    out = run_tool(['tools/train.py', TLALIGN, '--work-dir', work, *RUN], env_extra=ONE_THREAD)
-    assert out.returncode == 0, out.stderr[-3000:]
+    code = call_tool_main(['tools/train.py', TLALIGN, '--work-dir', work, *RUN],
+                          env_extra=ONE_THREAD)
+    assert code == 0, 'the uninterrupted run failed (its output is above)'
     return work
 
 
