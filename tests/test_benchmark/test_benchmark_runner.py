@@ -23,7 +23,8 @@ data = dict(root='data')
 _loaders = ['train_dataloader', 'val_dataloader', 'test_dataloader']
 cfg_options = dict(
     all=[f'{d}.num_workers=0' for d in _loaders] +
-    [f'{d}.persistent_workers=False' for d in _loaders],
+    [f'{d}.persistent_workers=False' for d in _loaders] +
+    [f'{d}.dataset.indices=64' for d in _loaders],  # two train batches, one test batch
     pretrain=['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
               'default_hooks.checkpoint.interval=1'],
     fine_grained=['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
