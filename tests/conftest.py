@@ -1,5 +1,8 @@
-"""Shared fixtures: the digits datasets are generated once per test session, and each digits
-pre-training run the tests read (loss curve, checkpoint, transfer) is trained once and shared."""
+"""Shared fixtures: the digits datasets are generated once per test session, each digits
+pre-training run the tests read (loss curve, checkpoint, transfer) is trained once and shared,
+tools run in the test process, and the session-wide settings that keep the suite fast (one torch
+thread per xdist worker, mmengine's base lookups memoised, config text without yapf's reflow;
+docs/testing.md says why and what each saves)."""
 import contextlib
 import functools
 import glob
@@ -78,8 +81,9 @@ def fresh_run_globals():
 
 def call_tool_main(args, env_extra=None):
     """``python <tool> args`` run in this process through the tool's ``main(argv)``: the
-    working directory, ``sys.argv``, the script's folder on ``sys.path`` and ``env_extra`` as
-    a fresh interpreter would see them, mmengine's loggers and hubs fresh (:func:`fresh_run_globals`).
+    working directory, ``sys.argv``, the script's folder on ``sys.path`` and ``env_extra`` as a
+    fresh interpreter would see them, mmengine's loggers and hubs fresh
+    (:func:`fresh_run_globals`), torch's thread count and determinism switches restored after.
     Returns the exit status: ``sys.exit('error: ...')`` gives 1 and prints the message to stderr,
     an uncaught error gives 1 and its traceback, as the interpreter would."""
     import importlib.util
