@@ -8,6 +8,7 @@ import functools
 import glob
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import traceback
@@ -83,7 +84,8 @@ def call_tool_main(args, env_extra=None):
     """``python <tool> args`` run in this process through the tool's ``main(argv)``: the
     working directory, ``sys.argv``, the script's folder on ``sys.path`` and ``env_extra`` as a
     fresh interpreter would see them, mmengine's loggers and hubs fresh
-    (:func:`fresh_run_globals`), torch's thread count and determinism switches restored after.
+    (:func:`fresh_run_globals`); the environment, torch's thread count and its determinism
+    switches are restored after.
     Returns the exit status: ``sys.exit('error: ...')`` gives 1 and prints the message to stderr,
     an uncaught error gives 1 and its traceback, as the interpreter would."""
     import importlib.util
@@ -91,6 +93,7 @@ def call_tool_main(args, env_extra=None):
     import torch
 
     path, argv = osp.join(ROOT, args[0]), [str(a) for a in args[1:]]
+    environ = dict(os.environ)  # tools write to it (LOCAL_RANK, CUBLAS_WORKSPACE_CONFIG, ...)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
         for key, value in (env_extra or {}).items():
@@ -122,6 +125,8 @@ def call_tool_main(args, env_extra=None):
             torch.set_num_threads(threads)
             torch.use_deterministic_algorithms(determinism[0], warn_only=determinism[1])
             torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = determinism[2:]
+            os.environ.clear()
+            os.environ.update(environ)
     return 0
 
 
@@ -179,12 +184,14 @@ def cached_external_config_lookup():
         try:
             return original(package_path, cfg_file), None
         except ValueError as err:
-            return None, err
+            return None, str(err)
 
     def cached(package_path, cfg_file):
-        path, err = lookup(package_path, cfg_file)
-        if err is not None:
-            raise err
+        path, failure = lookup(package_path, cfg_file)
+        if failure is not None:
+            # a new exception each time: re-raising one would chain every caller's frames
+            # into its traceback and keep them (and their models) alive for the session
+            raise ValueError(failure)
         return path
 
     with pytest.MonkeyPatch.context() as patch:
@@ -282,6 +289,7 @@ def trained_digits(digits_root, tmp_path_factory, worker_id):
         done = work / 'trained'  # written last: a run that failed part-way is not shared
         with FileLock(str(shared / f'trained_{name}.lock')):
             if not done.exists():
+                shutil.rmtree(work, ignore_errors=True)  # what a failed attempt left
                 code = call_tool_main(['tools/train.py', config, '--work-dir', str(work),
                                        '--cfg-options', *options, *LOADERS_IN_MAIN_PROCESS],
                                       env_extra=ONE_THREAD)

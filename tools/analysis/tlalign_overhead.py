@@ -52,9 +52,9 @@ def message_hub():
     return MESSAGE_HUB
 
 
-def build_parser(kernels):
+def build_parser(kernels, add_help=True):
     """The tool's options; ``kernels=None`` accepts any --kernel (the re-run checks it)."""
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0], add_help=add_help)
     p.add_argument('--backbone', default='vit', choices=sorted(DEFAULTS) + ['deit'],
                    help='mmpretrain VisionTransformer (DeiT), SwinTransformer or our IFormer; '
                    "'deit': vit with DeiT arch names (--arch small = deit-small)")
@@ -356,10 +356,11 @@ def main(argv=None):
 
 def reexec_with_steady_malloc(argv):
     """Re-run the timing process with STEADY_MALLOC set, before tlalign_mm (and through it
-    mmpretrain and mmdet) is imported: the re-run imports them anyway."""
-    args, _ = build_parser(kernels=None).parse_known_args(argv)
-    if args.device != 'cpu' or args.system_malloc or args.memory_child or args.count_ops or all(
-            os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
+    mmpretrain and mmdet) is imported: the re-run imports them anyway. ``--help`` and options
+    the tool does not know are left to this process's full parser."""
+    args, unknown = build_parser(kernels=None, add_help=False).parse_known_args(argv)
+    if unknown or args.device != 'cpu' or args.system_malloc or args.memory_child or \
+            args.count_ops or all(os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
         return
     print('(re-running with a caching glibc heap: ' +
           ' '.join(f'{k}={v}' for k, v in STEADY_MALLOC.items()) + '; --system-malloc disables)',
