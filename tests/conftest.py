@@ -88,16 +88,24 @@ def call_tool_main(args, env_extra=None):
     switches are restored after.
     Returns the exit status: ``sys.exit('error: ...')`` gives 1 and prints the message to stderr,
     an uncaught error gives 1 and its traceback, as the interpreter would."""
+    path, argv = osp.join(ROOT, args[0]), [str(a) for a in args[1:]]
+    environ = dict(os.environ)  # tools write to it too (LOCAL_RANK, CUBLAS_WORKSPACE_CONFIG, ...)
+    os.environ.update(env_extra or {})
+    try:
+        return _run_main(path, argv, env_extra)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+
+
+def _run_main(path, argv, env_extra):
+    """:func:`call_tool_main` inside the environment it set up."""
     import importlib.util
 
     import torch
 
-    path, argv = osp.join(ROOT, args[0]), [str(a) for a in args[1:]]
-    environ = dict(os.environ)  # tools write to it (LOCAL_RANK, CUBLAS_WORKSPACE_CONFIG, ...)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(ROOT)
-        for key, value in (env_extra or {}).items():
-            patch.setenv(key, value)
         patch.setattr(sys, 'argv', [path, *argv])
         patch.syspath_prepend(osp.dirname(path))  # the script's folder, as for `python tool`
         spec = importlib.util.spec_from_file_location('_tool_' + osp.basename(path)[:-3], path)
@@ -125,8 +133,6 @@ def call_tool_main(args, env_extra=None):
             torch.set_num_threads(threads)
             torch.use_deterministic_algorithms(determinism[0], warn_only=determinism[1])
             torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = determinism[2:]
-            os.environ.clear()
-            os.environ.update(environ)
     return 0
 
 
@@ -155,15 +161,12 @@ def one_intra_op_thread():
         yield
         return
     import torch
-    threads, omp = torch.get_num_threads(), os.environ.get('OMP_NUM_THREADS')
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    os.environ['OMP_NUM_THREADS'] = '1'
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv('OMP_NUM_THREADS', '1')
+        yield
     torch.set_num_threads(threads)
-    if omp is None:
-        os.environ.pop('OMP_NUM_THREADS')
-    else:
-        os.environ['OMP_NUM_THREADS'] = omp
 
 
 @pytest.fixture(scope='session', autouse=True)

@@ -130,7 +130,7 @@ def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path, tool)
         ['tools/train.py', cfg, '--work-dir', str(tmp_path), '--cfg-options',
          'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
          'train_dataloader.dataset.indices=2', 'train_dataloader.persistent_workers=False',
-         # each image once per epoch (the recipe repeats it 3x): the one batch mixes two digits
+         # each image once per epoch (the recipe repeats it 3x): the one batch mixes two images
          'train_dataloader.sampler.num_repeats=1',
          'val_dataloader.batch_size=2', 'val_dataloader.num_workers=0',
          'val_dataloader.dataset.indices=2', 'val_dataloader.persistent_workers=False',
