@@ -1,9 +1,11 @@
 """Run a benchmark: every arm (pre-training recipe) x every task, one table and plot.
 
 Usage: python tools/benchmark.py BENCH_CONFIG [--work-dir DIR] [--arms A ..] [--tasks T ..]
-       [--jobs N]
-Each cell is a normal tools/train.py run (testing its last checkpoint) with its own work dir;
-finished cells are skipped, so re-running an interrupted benchmark resumes it.
+       [--jobs N] [--rerun-changed]
+Each cell is a normal tools/train.py run (testing its last checkpoint) with its own work dir.
+A finished cell is reused only if its configs, cfg_options and seed are the ones it ran with
+(recorded in its cell.json), so re-running an interrupted benchmark resumes it; a changed cell
+is refused, or run again with --rerun-changed (its old folder kept beside it).
 """
 import argparse
 import os.path as osp
@@ -25,11 +27,13 @@ def main(argv=None):
     parser.add_argument('--tasks', nargs='+', help='run only these tasks')
     parser.add_argument('--jobs', type=int, help='cells run side by side (default: the '
                         "config's `jobs`, else 1); each keeps the config's threads_per_cell")
+    parser.add_argument('--rerun-changed', action='store_true',
+                        help='run again every finished cell whose configs, cfg_options or seed '
+                        'changed since (its old folder is renamed <folder>.replaced-<n>)')
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
 
-    import tlalign_mm  # noqa: F401
     from tlalign_mm.benchmark import BenchmarkConfigError, CellFailed, load_spec, run_benchmark
     from tlalign_mm.benchmark.best import report_best
     from tlalign_mm.benchmark.locking import WorkDirLockedError
@@ -39,12 +43,14 @@ def main(argv=None):
     start = time.time()
     try:
         spec = load_spec(args.config, ROOT, args.arms, args.tasks)
-        markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT,
-                                        slots=args.jobs)
-        best = report_best(spec, osp.abspath(work_dir), ROOT)  # pre-trainings with save_best
+        plan, markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT,
+                                              slots=args.jobs, rerun_changed=args.rerun_changed)
+        best = report_best(plan, ROOT)  # pre-trainings with save_best
     except (BenchmarkConfigError, CellFailed, WorkDirLockedError) as err:
         sys.exit(f'error: {err}')
     print('\n' + markdown)
+    if spec.subset:
+        print('(--arms/--tasks: a subset report; the full report, if any, is unchanged)')
     print(f'results: {paths["json"]}, {paths["csv"]}, {paths["md"]}')
     print(f'plot:    {paths["png"]}')
     if best:

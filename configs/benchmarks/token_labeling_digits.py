@@ -24,4 +24,4 @@ seeds = [0, 1, 2]
 data = dict(root='data', make_digits=True)   # $TLALIGN_DATA_ROOT overrides the root
 _loaders = ['train_dataloader', 'val_dataloader', 'test_dataloader']
 cfg_options = dict(all=[f'{d}.num_workers=0' for d in _loaders] +
-                   [f'{d}.persistent_workers=False' for d in _loaders])
+                   [f'+{d}.persistent_workers=False' for d in _loaders])

@@ -45,11 +45,21 @@ model = dict(
     test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100), rcnn=dict(max_per_img=20)),
 )
 
-# lr 1e-4: from 4e-4 up the tiny detector's gradients blow up within a few epochs (docs/demo.md).
+# The new neck and heads at lr 4e-4, the backbone at a tenth of it (the usual fine-tuning split;
+# a pre-trained backbone at the full rate loses what it brings), 12 epochs. Measured on the
+# benchmark's 200 labelled scenes (docs/demo.md): lr 1e-4 everywhere for 7 epochs left every
+# start near 0.04 bbox mAP; 1e-3 with the backbone at 1e-4 stayed at 0.026.
+max_epochs = 12
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    optimizer=dict(type='AdamW', lr=4e-4, betas=(0.9, 0.999), weight_decay=0.05),
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}),
     clip_grad=dict(max_norm=10.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, eta_min=1e-5),
+]
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval={{_base_.max_epochs}}))
+    checkpoint=dict(type='CheckpointHook', interval=max_epochs))

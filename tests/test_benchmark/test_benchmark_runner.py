@@ -23,8 +23,8 @@ data = dict(root='data')
 _loaders = ['train_dataloader', 'val_dataloader', 'test_dataloader']
 cfg_options = dict(
     all=[f'{d}.num_workers=0' for d in _loaders] +
-    [f'{d}.persistent_workers=False' for d in _loaders] +
-    [f'{d}.dataset.indices=64' for d in _loaders],  # two train batches, one test batch
+    [f'+{d}.persistent_workers=False' for d in _loaders] +
+    [f'+{d}.dataset.indices=64' for d in _loaders],  # two train batches, one test batch
     pretrain=['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
               'default_hooks.checkpoint.interval=1'],
     fine_grained=['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
@@ -82,7 +82,7 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
     stamp = osp.getmtime(work / 'tlalign' / 'seed0' / 'pretrain' / 'train.log')
     out = bench(tool, config, work)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.count('finished earlier, skipped') == 2
+    assert out.stdout.count('finished earlier with the same configs') == 2
     assert osp.getmtime(work / 'tlalign' / 'seed0' / 'pretrain' / 'train.log') == stamp
 
     # An interrupted benchmark (one cell without metrics) redoes only that cell: here the
@@ -92,7 +92,7 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
     os.remove(cell / 'metrics.json')
     out = bench(tool, config, work)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.count('finished earlier, skipped') == 1
+    assert out.stdout.count('finished earlier with the same configs') == 1
     assert '[2/2] tlalign / fine_grained / seed 0: finished earlier' in out.stdout
     assert '[1/2] tlalign / classification / seed 0: finished earlier' not in out.stdout
     assert osp.getmtime(cell / 'train.log') == stamp  # not trained again

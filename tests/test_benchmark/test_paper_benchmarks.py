@@ -28,7 +28,7 @@ def test_paper_benchmark_definition(name):
     spec = load_spec(config_path('benchmarks', name), ROOT)
     assert {arm.name for arm in spec.arms} == arms
     assert {t.name for t in spec.tasks} == {'classification', 'ade20k', 'coco'} | FINE_GRAINED
-    assert spec.gpus == 8 and spec.make_digits is False
+    assert spec.gpus == 8 and spec.make_digits == {}
     for arm in spec.arms:
         assert f'/{arch}_{arm.name}_8xb128_in1k.py' in arm.pretrain
     for task in spec.tasks:

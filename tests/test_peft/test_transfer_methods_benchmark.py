@@ -6,9 +6,8 @@ import os
 import pytest
 
 from tlalign_mm.benchmark import BenchmarkConfigError, load_spec
-from tlalign_mm.benchmark.methods import write_methods_report
-from tlalign_mm.benchmark.report import collect, write_reports
-from tlalign_mm.benchmark.runner import build_cells
+from tlalign_mm.benchmark.plan import build_plan
+from tlalign_mm.benchmark.report import report_plan
 
 from ..conftest import ROOT, config_path
 
@@ -38,7 +37,8 @@ def test_missing_method_config_is_one_clear_error(tmp_path):
 
 def test_report_shows_accuracy_and_trainable_params_per_method(tmp_path):
     spec = load_spec(BENCH, ROOT)
-    cells = build_cells(spec, str(tmp_path))
+    plan = build_plan(spec, str(tmp_path))
+    cells = plan.cells
     counts = dict(finetune=148170, linear=650, lora=4746, kadaptation=2186)
     for i, cell in enumerate(cells):
         os.makedirs(cell.work_dir)
@@ -46,14 +46,13 @@ def test_report_shows_accuracy_and_trainable_params_per_method(tmp_path):
         json.dump({'accuracy/top1': 50.0 + i}, open(cell.metrics_file, 'w'))
         json.dump(dict(trainable=counts[method], total=148170),
                   open(os.path.join(cell.work_dir, 'trainable_params.json'), 'w'))
-    table = collect(spec, cells)
-    markdown, _ = write_reports(spec, table, str(tmp_path))
-    methods = write_methods_report(spec, table, cells, str(tmp_path))
+    markdown, paths = report_plan(plan)
     # cells run seed-major: method k of seed s has value 50 + 4 s + k
-    assert '| KAdaptation | 57.00 ± 4.00 | 2,186 |' in methods
-    assert '| Linear probe | 55.00 ± 4.00 | 650 |' in methods
-    assert '| Full fine-tune | 54.00 ± 4.00 | 148,170 |' in methods
-    assert methods in open(tmp_path / 'results.md').read()
+    assert '| KAdaptation | 57.00 ± 4.00 | 2,186 |' in markdown
+    assert '| Linear probe | 55.00 ± 4.00 | 650 |' in markdown
+    assert '| Full fine-tune | 54.00 ± 4.00 | 148,170 |' in markdown
+    assert markdown == open(tmp_path / 'results.md').read()
+    assert paths['methods'] == str(tmp_path / 'results_methods.json')
     saved = json.load(open(tmp_path / 'results_methods.json'))
     assert saved['fine_grained.lora']['trainable_params'] == 4746
     assert saved['fine_grained.lora']['values']['cutmix'] == [52.0, 56.0, 60.0]

@@ -8,11 +8,13 @@ sub-folder of its own, and ``results_best.{json,md}`` list both numbers per arm.
 ``save_best`` (the digits demo) produce no best checkpoint and nothing changes for them.
 """
 import glob
-import json
 import os.path as osp
+from typing import Optional
 
+from ..utils.atomic_io import atomic_write_json, atomic_write_text
 from .cells import Cell, CellFailed, CellRunner
-from .report import fmt, summarise
+from .report import report_dir
+from .summary import fmt, summarise
 
 
 def best_checkpoint(work_dir):
@@ -43,24 +45,22 @@ def evaluate_best(cell_runner, config, pretrain_dir, cell, cfg_options):
     return cell_runner.test(config, checkpoint, best, cfg_options)
 
 
-def report_best(spec, work_dir, repo_root):
+def report_best(plan, repo_root) -> Optional[str]:
     """After :func:`~.runner.run_benchmark`: test every pre-training's best checkpoint (once;
-    a finished best cell is skipped like any cell) and write ``results_best.{json,md}``.
+    a finished best cell is skipped like any cell) with the options the plan trained it with,
+    and write ``results_best.{json,md}`` beside the other reports.
 
     Returns the markdown table, or None when no pre-training kept a best checkpoint.
     """
-    from .runner import build_cells
+    spec = plan.spec
     runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus,
                         threads=spec.threads_per_cell)
-    arms = {arm.name: arm for arm in spec.arms}
     pretrain_tasks = {task.name for task in spec.tasks if task.type == 'pretrain'}
-    cells = [c for c in build_cells(spec, work_dir) if c.task in pretrain_tasks]
+    cells = [c for c in plan.cells if c.task in pretrain_tasks]
     for cell in cells:
-        # the options run_benchmark trained and tested this pre-training with
-        options = (list(spec.cfg_options.get('all', [])) +
-                   list(spec.cfg_options.get('pretrain', [])) + [f'randomness.seed={cell.seed}'])
-        evaluate_best(runner, arms[cell.arm].pretrain, cell.work_dir, cell, options)
-    return write_best_report(spec, cells, work_dir)
+        pre = plan.pretraining_of(cell)
+        evaluate_best(runner, pre.arm.pretrain, pre.work_dir, cell, pre.options)
+    return write_best_report(spec, cells, report_dir(spec, plan.work_dir))
 
 
 def write_best_report(spec, cells, out_dir):
@@ -84,13 +84,11 @@ def write_best_report(spec, cells, out_dir):
     results = {f'{arm}/{task}': dict(metric=metric_of[task], seeds=spec.seeds, **{
         kind: dict(values=values, mean=summarise(values)[0], std=summarise(values)[1])
         for kind, values in row.items()}) for (arm, task), row in table.items()}
-    with open(osp.join(out_dir, 'results_best.json'), 'w') as f:
-        json.dump(results, f, indent=2)
+    atomic_write_json(osp.join(out_dir, 'results_best.json'), results, indent=2)
     lines = ['| arm | task (metric) | last epoch | best epoch |', '|---|---|---|---|']
     for (arm, task), row in table.items():
         lines.append(f'| {labels[arm]} | {task_labels[task]} ({metric_of[task]}) | '
                      f'{fmt(row["last"])} | {fmt(row["best"])} |')
     markdown = '\n'.join(lines) + '\n'
-    with open(osp.join(out_dir, 'results_best.md'), 'w') as f:
-        f.write(markdown)
+    atomic_write_text(osp.join(out_dir, 'results_best.md'), markdown)
     return markdown

@@ -15,6 +15,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Dict, List, Optional
 
 from ..utils.atomic_io import atomic_write_text
 
@@ -29,6 +30,8 @@ class Cell:
     task: str
     seed: int
     work_dir: str
+    options: Optional[List[str]] = None  # the cfg_options it runs with (set by the plan)
+    identity: Optional[Dict] = None  # what decides its result (:mod:`.identity`)
 
     @property
     def metrics_file(self):

@@ -10,6 +10,7 @@ than ranking arms by noise.
 import math
 import statistics
 from dataclasses import asdict, dataclass
+from typing import Dict, Optional
 
 
 class PairingError(ValueError):
@@ -45,12 +46,18 @@ class PairedDifference:
     level: float = 0.95
 
     @property
-    def significant(self):
+    def significant(self) -> bool:
         """True when the interval excludes zero."""
         return self.low is not None and (self.low > 0 or self.high < 0)
 
-    def as_dict(self):
-        return dict(asdict(self), significant=self.significant)
+    @property
+    def half_width(self) -> Optional[float]:
+        """Half the interval's width: the smallest mean difference these seeds could call
+        significant at this spread (None with one seed)."""
+        return None if self.low is None else (self.high - self.low) / 2
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), significant=self.significant, half_width=self.half_width)
 
 
 def paired_difference(values, baseline, level=0.95):
@@ -130,3 +137,35 @@ def significance_sentence(comparisons, baseline_label, labels, task_labels):
                 f'interval over {n} seeds includes zero.')
     return (f'Significant differences from {baseline_label} ({level}% interval over {n} '
             f'seeds excludes zero): ' + '; '.join(found) + '. All others include zero.')
+
+
+def detectable_differences(comparisons: Dict[str, Dict[str, PairedDifference]]
+                           ) -> Dict[str, float]:
+    """{task: the widest 95% half-width over the arms compared on it}.
+
+    A paired difference is significant exactly when its mean exceeds its interval's half-width,
+    so a difference smaller than the widest half-width of a task cannot be told from zero for
+    every arm with these seeds. Tasks whose comparisons have one seed (no interval) are left out.
+    """
+    widest = {}
+    for by_task in comparisons.values():
+        for task, diff in by_task.items():
+            if diff.half_width is not None:
+                widest[task] = max(widest.get(task, 0.0), diff.half_width)
+    return widest
+
+
+def detectable_sentence(detectable: Dict[str, float], seeds: int,
+                        task_labels: Dict[str, str]) -> str:
+    """In words: per task, the size of difference below which these seeds cannot tell arms
+    apart (so "no significant difference" is not read as "no difference")."""
+    if not detectable:
+        return ''
+    parts = [f'{_unsigned(detectable[task])} ({label})' for task, label in task_labels.items()
+             if task in detectable]
+    return (f'Differences smaller than {", ".join(parts)} cannot be told apart with these '
+            f'{seeds} seeds (the widest 95% interval half-width per task).')
+
+
+def _unsigned(value):
+    return f'{value:.{2 if value == 0 or abs(value) >= 1 else 3}f}'

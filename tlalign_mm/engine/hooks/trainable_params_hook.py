@@ -12,7 +12,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-TRAINABLE_PARAMS_FILE = 'trainable_params.json'
+from ...benchmark.methods import TRAINABLE_PARAMS_FILE
 
 
 def count_parameters(model):
