@@ -153,6 +153,15 @@ def tool(capfd):
 
 
 @pytest.fixture(scope='session', autouse=True)
+def safety_installed():
+    """The safety behaviours installed as the project's tools install them at start-up
+    (importing tlalign_mm only registers names; test_plugin_only_registers.py shows that in
+    fresh processes)."""
+    import tlalign_mm
+    tlalign_mm.install_safety()
+
+
+@pytest.fixture(scope='session', autouse=True)
 def one_intra_op_thread():
     """One torch thread per test process under pytest-xdist (``make test`` runs one process per
     core): the models here are tiny, and two processes of two OpenMP threads each on two cores

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-import tlalign_mm  # noqa: F401  registers modules, safe checkpoint loading
+import tlalign_mm  # noqa: E402  registers the project's modules
 from tlalign_mm.engine import init_cpu_process_group
 from tlalign_mm.alignment import UnsupportedBackboneError
 from tlalign_mm.augments.patch_negatives import NegativeViewConfigError
@@ -26,6 +26,9 @@ from tlalign_mm.utils.checkpoint_fit import CheckpointMismatchError, check_check
 from tlalign_mm.utils.resume import resumable_checkpoint
 from tlalign_mm.utils.pretrained import (PretrainedCheckpointError, check_pretrained_backbone,
                                          check_pretrained_exists, use_pretrained)
+
+# The tools run with every safety behaviour (importing tlalign_mm only registers names).
+tlalign_mm.install_safety()
 
 # Model set-ups that cannot work, found while the model is built or checked by its hooks.
 MODEL_CONFIG_ERRORS = (TLAlignConfigError, UnsupportedBackboneError, NegativeViewConfigError,

@@ -11,7 +11,6 @@ import torch
 from mmengine.fileio import get_file_backend
 from mmengine.runner.checkpoint import save_checkpoint
 
-import tlalign_mm  # noqa: F401  installs the atomic backend
 from tlalign_mm.utils import safe_torch_load
 from tlalign_mm.utils.atomic_io import TEMP_SUFFIX, AtomicLocalBackend, atomic_write_json
 from tlalign_mm.utils.resume import resumable_checkpoint
@@ -22,6 +21,7 @@ def checkpoint(step):
 
 
 def test_mmengine_checkpoint_writes_go_through_the_atomic_backend(tmp_path, monkeypatch):
+    # installed by install_safety() (tests/conftest.py calls it, as the tools do)
     assert isinstance(get_file_backend(str(tmp_path / 'x.pth')), AtomicLocalBackend)
     path = str(tmp_path / 'epoch_1.pth')
     save_checkpoint(checkpoint(1), path)
@@ -44,6 +44,7 @@ def test_sigkill_during_a_checkpoint_save(tmp_path):
     save_checkpoint(checkpoint(10), str(tmp_path / 'iter_10.pth'))
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_10.pth'))
     code = ('import os, time, torch, tlalign_mm\n'
+            'tlalign_mm.install_safety()\n'
             'from mmengine.runner.checkpoint import save_checkpoint\n'
             'os.fsync = lambda fd: (print("writing", flush=True), time.sleep(60))\n'
             f'save_checkpoint({{"meta": {{}}, "state_dict": {{"w": torch.zeros(10**6)}}}}, '

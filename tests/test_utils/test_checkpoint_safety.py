@@ -10,7 +10,7 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader
 
-import tlalign_mm  # noqa: F401  installs the safe local loader
+import tlalign_mm  # noqa: F401  (tests/conftest.py installs the safe local loader)
 from tlalign_mm.utils import CorruptedCheckpointError, UnsafeCheckpointError, safe_torch_load
 
 

@@ -13,5 +13,5 @@ __all__ = ['CIFAR100CDataset', 'CORRUPTION_META_KEYS', 'ImageNetCDataset', 'Imag
            'DigitsADE20KDataset', 'MAKERS', 'make_ade20k_style', 'make_coco_style',
            'make_cub_style', 'make_imagenet_style']
 from .kshot_dataset import KShotDataset, KShotError, kshot_indices  # registers KShotDataset
-from .checked_loading import CheckedLoadImageFromFile  # registers it as LoadImageFromFile
+from .checked_loading import CheckedLoadImageFromFile  # registers its own name only
 from .token_labeling import *  # noqa: F401,F403  (registers the score-map transforms)

@@ -125,7 +125,8 @@ def plot(results, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    import tlalign_mm  # noqa: F401  registers modules, safe checkpoint loading
+    import tlalign_mm
+    tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     if not osp.isfile(args.config):

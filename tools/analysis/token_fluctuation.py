@@ -189,7 +189,8 @@ def plot(stats, rows, path, meta, max_lines=24):
 
 def main(argv=None):
     args = parse_args(argv)
-    import tlalign_mm  # noqa: F401  registers modules, installs the weights_only loader
+    import tlalign_mm
+    tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
     from mmengine.registry import init_default_scope
     from tlalign_mm.alignment import UnsupportedBackboneError, build_tracer
     try:

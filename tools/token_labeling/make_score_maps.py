@@ -28,7 +28,8 @@ from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
-import tlalign_mm  # noqa: F401  (registration, weights-only checkpoint loading)
+import tlalign_mm
+tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
 from tlalign_mm.datasets.token_labeling import ScoreMapError, ScoreMapWriter
 
 
