@@ -34,9 +34,9 @@ def main(argv=None):
     if args.jobs is not None and args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
 
-    from tlalign_mm.benchmark import BenchmarkConfigError, CellFailed, load_spec, run_benchmark
+    from tlalign_mm.benchmark import load_spec, run_benchmark
     from tlalign_mm.benchmark.best import report_best
-    from tlalign_mm.benchmark.locking import WorkDirLockedError
+    from tlalign_mm.errors import TLAlignError
 
     work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
@@ -46,7 +46,7 @@ def main(argv=None):
         plan, markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT,
                                               slots=args.jobs, rerun_changed=args.rerun_changed)
         best = report_best(plan, ROOT)  # pre-trainings with save_best
-    except (BenchmarkConfigError, CellFailed, WorkDirLockedError) as err:
+    except TLAlignError as err:  # bad config, a changed cell, a failed cell, a locked work dir
         sys.exit(f'error: {err}')
     print('\n' + markdown)
     if spec.subset:

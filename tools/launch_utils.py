@@ -12,38 +12,22 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import tlalign_mm  # noqa: E402  registers the project's modules
-from tlalign_mm.engine import init_cpu_process_group
-from tlalign_mm.alignment import UnsupportedBackboneError
-from tlalign_mm.augments.patch_negatives import NegativeViewConfigError
-from tlalign_mm.datasets.data_errors import DataError
 from tlalign_mm.datasets.dataset_checks import check_classification_annotations
-from tlalign_mm.engine.hooks import NonFiniteLossError, TLAlignConfigError
-from tlalign_mm.models.classifiers.negative_augment_classifier import NegativeAugmentConfigError
-from tlalign_mm.utils import (ClassCountError, CorruptedCheckpointError, DatasetRootError,
-                              UnsafeCheckpointError, check_data_roots)
+from tlalign_mm.engine import init_cpu_process_group
+from tlalign_mm.errors import TLAlignError, ToolInputError
+from tlalign_mm.utils import check_data_roots
+from tlalign_mm.utils.checkpoint_fit import check_checkpoint_fits
 from tlalign_mm.utils.config_checks import dataset_configs
-from tlalign_mm.utils.checkpoint_fit import CheckpointMismatchError, check_checkpoint_fits
+from tlalign_mm.utils.pretrained import (check_pretrained_backbone, check_pretrained_exists,
+                                         use_pretrained)
 from tlalign_mm.utils.resume import resumable_checkpoint
-from tlalign_mm.utils.pretrained import (PretrainedCheckpointError, check_pretrained_backbone,
-                                         check_pretrained_exists, use_pretrained)
 
 # The tools run with every safety behaviour (importing tlalign_mm only registers names).
 tlalign_mm.install_safety()
 
-# Model set-ups that cannot work, found while the model is built or checked by its hooks.
-MODEL_CONFIG_ERRORS = (TLAlignConfigError, UnsupportedBackboneError, NegativeViewConfigError,
-                       NegativeAugmentConfigError)
-# Input errors detected by hooks once the runner starts (before the first iteration).
-CONFIG_ERRORS = (ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
-                 *MODEL_CONFIG_ERRORS)
-
-
-# Errors of a started run that the tools report in one line (exit 1) instead of a traceback.
-TRAINING_ERRORS = (NonFiniteLossError, DataError)
-
-
-class ToolInputError(Exception):
-    """Bad input that the tool reports in one line."""
+# Every error the package raises at users derives from TLAlignError (tlalign_mm/errors.py), the
+# tools' own ToolInputError too: the tools catch that root and print one line, whatever part of
+# the package raised it.
 
 
 def one_line(err):
@@ -53,7 +37,9 @@ def one_line(err):
     prepended; the original message is the last line, after ``ClassName: ``.
     """
     text = str(err).strip()
-    last = text.splitlines()[-1] if text else type(err).__name__
+    if 'Traceback (most recent call last)' not in text:
+        return text or type(err).__name__
+    last = text.splitlines()[-1]
     prefix = f'{type(err).__name__}: '
     return last.split(prefix, 1)[1] if prefix in last else last
 
@@ -99,8 +85,7 @@ def check_loaded_checkpoint(runner, path):
         return
     try:
         check_checkpoint_fits(runner.model, path)
-    except (CheckpointMismatchError, CorruptedCheckpointError, UnsafeCheckpointError,
-            FileNotFoundError) as err:
+    except FileNotFoundError as err:
         raise ToolInputError(str(err)) from None
 
 
@@ -111,10 +96,7 @@ def load_config(path, cfg_options, work_dir, launcher):
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
         if 'pretrained' in cfg_options:
-            try:
-                use_pretrained(cfg, cfg_options['pretrained'])
-            except PretrainedCheckpointError as err:
-                raise ToolInputError(str(err)) from None
+            use_pretrained(cfg, cfg_options['pretrained'])
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -160,27 +142,23 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
     """Build the runner after the cheap input checks; with ``check_pretrained`` (training)
     also make sure the backbone's pre-training checkpoint exists and fits, before any weight
     is initialised."""
-    try:
-        check_data_roots(cfg, check_loaders)
-        for where, dataset_cfg in dataset_configs(cfg, check_loaders):
-            check_classification_annotations(dataset_cfg, where)
-        if check_pretrained:
-            check_pretrained_exists(cfg)
-        deterministic = (cfg.get('randomness') or {}).get('deterministic', False)
-        if deterministic:  # cuBLAS needs this before CUDA starts to be deterministic at all
-            os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
-        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-        if deterministic:
-            # mmengine turns on torch's deterministic algorithms in error mode, so one op without
-            # a deterministic kernel would end the run; honour the request where a kernel
-            # exists and warn (once per op) where none does.
-            torch.use_deterministic_algorithms(True, warn_only=True)
-        if check_pretrained:
-            check_pretrained_backbone(runner.model, cfg)
-        return runner
-    except (DatasetRootError, ClassCountError, UnsafeCheckpointError, CorruptedCheckpointError,
-            PretrainedCheckpointError, DataError, *MODEL_CONFIG_ERRORS) as err:
-        raise ToolInputError(str(err)) from None
+    check_data_roots(cfg, check_loaders)
+    for where, dataset_cfg in dataset_configs(cfg, check_loaders):
+        check_classification_annotations(dataset_cfg, where)
+    if check_pretrained:
+        check_pretrained_exists(cfg)
+    deterministic = (cfg.get('randomness') or {}).get('deterministic', False)
+    if deterministic:  # cuBLAS needs this before CUDA starts to be deterministic at all
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    if deterministic:
+        # mmengine turns on torch's deterministic algorithms in error mode, so one op without
+        # a deterministic kernel would end the run; honour the request where a kernel exists
+        # and warn (once per op) where none does.
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    if check_pretrained:
+        check_pretrained_backbone(runner.model, cfg)
+    return runner
 
 
 def build_test_runner(config, checkpoint, cfg_options, work_dir, launcher,

@@ -41,17 +41,13 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import TRAINING_ERRORS, ToolInputError, build_test_runner, one_line, \
-        write_metrics
+    from launch_utils import TLAlignError, build_test_runner, one_line, write_metrics
 
-    try:
+    try:  # bad input, configs, checkpoints or data: one line, exit 1
         runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
                                    args.work_dir, args.launcher, args.allow_missing_weights)
-    except ToolInputError as err:
-        sys.exit(f'error: {err}')
-    try:
         metrics = runner.test()
-    except TRAINING_ERRORS as err:  # unreadable data: one line, exit 1
+    except TLAlignError as err:
         sys.exit(f'error: {one_line(err)}')
     write_metrics(args.out_metrics, runner, metrics)
     return metrics

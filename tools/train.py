@@ -57,9 +57,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import (CONFIG_ERRORS, TRAINING_ERRORS, ToolInputError, apply_amp,
-                              apply_device_defaults, apply_reliability_defaults, build_runner,
-                              check_loaded_checkpoint, load_config, one_line, resolve_resume)
+    from launch_utils import (TLAlignError, apply_amp, apply_device_defaults,
+                              apply_reliability_defaults, build_runner, check_loaded_checkpoint,
+                              load_config, one_line, resolve_resume)
 
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
@@ -81,13 +81,8 @@ def main(argv=None):
                               check_pretrained=True)
         if not args.allow_missing_weights:
             check_loaded_checkpoint(runner, cfg.get('load_from'))
-    except ToolInputError as err:
-        sys.exit(f'error: {err}')
-    try:
         runner.train()
-    except CONFIG_ERRORS as err:  # raised by hooks in before_train, before any iteration
-        sys.exit(f'error: {err}')
-    except TRAINING_ERRORS as err:  # non-finite loss, unreadable data: one line, exit 1
+    except TLAlignError as err:  # bad input, set-up, data or a non-finite loss: one line, exit 1
         sys.exit(f'error: {one_line(err)}')
     if args.out_metrics:
         del runner  # its model and loaders; the test runner builds its own
@@ -97,8 +92,7 @@ def main(argv=None):
 def test_after_training(args, work_dir):
     """Evaluate the checkpoint the run recorded last, in this process: the same runner
     tools/test.py would build, without starting and importing everything a second time."""
-    from launch_utils import (TRAINING_ERRORS, ToolInputError, build_test_runner, one_line,
-                              write_metrics)
+    from launch_utils import TLAlignError, build_test_runner, one_line, write_metrics
     from mmengine.runner import find_latest_checkpoint  # what CheckpointHook recorded last
     checkpoint = find_latest_checkpoint(work_dir)
     if checkpoint is None:
@@ -107,9 +101,7 @@ def test_after_training(args, work_dir):
         runner = build_test_runner(args.config, checkpoint, args.cfg_options, work_dir,
                                    args.launcher, args.allow_missing_weights)
         metrics = runner.test()
-    except ToolInputError as err:
-        sys.exit(f'error: {err}')
-    except TRAINING_ERRORS as err:
+    except TLAlignError as err:
         sys.exit(f'error: {one_line(err)}')
     write_metrics(args.out_metrics, runner, metrics)
 

@@ -72,15 +72,15 @@ def test_hook_is_detached_outside_training_and_last_batch_of_one(digits_root, tm
     runner = Runner.from_cfg(cfg)
     hook = next(h for h in runner.hooks if type(h).__name__ == 'TLAlignHook')
     seen = []
-    original = hook._on_backbone_done
+    original = hook.on_backbone_done
 
     def spy(module, args, output):
-        if hook._samples is not None:
-            seen.append(len(hook._samples))
+        if hook.batch_samples is not None:
+            seen.append(len(hook.batch_samples))
             assert attached_anything(runner.model)
         original(module, args, output)
 
-    hook._on_backbone_done = spy
+    hook.on_backbone_done = spy
     runner.train()
     assert seen == [32, 1]
     assert not attached_anything(runner.model)

@@ -14,7 +14,7 @@ from tlalign_mm.alignment import UnsupportedBackboneError
 from tlalign_mm.alignment.class_attention import LastBlockClassAttention
 from tlalign_mm.alignment.transmix import attention_own_share, cut_rows, transmix_lambda
 from tlalign_mm.augments import AlignedCutMix, AlignedMixup
-from tlalign_mm.engine.hooks import TLAlignConfigError, TransMixConfigError
+from tlalign_mm.engine.hooks import TransMixConfigError
 
 from ..conftest import config_path
 from .test_tlalign_training import attached_anything, load_cfg, logged
@@ -119,14 +119,21 @@ def test_hook_rewrites_cutmix_labels_and_keeps_mixup(digits_root, tmp_path):
         lambda module, args: block_input.update(x=args[0].detach()))
     seen = dict(cut=0, mixup=0)
     stock_scores = {}
-    on_preprocessed, on_backbone_done = hook._on_preprocessed, hook._on_backbone_done
+    on_preprocessed, on_backbone_done = hook.on_preprocessed, hook.on_backbone_done
+    finish, finished = hook.rewriter.finish, {}
+
+    def spy_finish():  # the rewriter's labels, through its public contract
+        finished['labels'] = finish()
+        return finished['labels']
+
+    hook.rewriter.finish = spy_finish
 
     def spy_preprocessed(module, args, output):
         on_preprocessed(module, args, output)
         stock_scores['scores'] = torch.stack([s.gt_score.clone() for s in output['data_samples']])
 
     def spy_backbone_done(module, args, output):
-        record, samples = hook._record, hook._samples
+        record, samples = hook.batch_record, hook.batch_samples
         on_backbone_done(module, args, output)
         if samples is None:
             return
@@ -137,7 +144,7 @@ def test_hook_rewrites_cutmix_labels_and_keeps_mixup(digits_root, tmp_path):
         if not is_cut:  # Mixup: the label stays bit for bit
             seen['mixup'] += 1
             assert torch.equal(written, stock)
-            assert float(hook._stats[-1]) == 0.0
+            assert float(finished['labels'].statistic.abs().mean()) == 0.0
             return
         seen['cut'] += 1
         row = expected_class_row(model.backbone.layers[-1], block_input['x'])  # (B, 16)
@@ -149,11 +156,12 @@ def test_hook_rewrites_cutmix_labels_and_keeps_mixup(digits_root, tmp_path):
         # A real re-weighting happened: some label moved off the area ratio.
         shift = (lam - record.lam.double()).abs()
         assert shift.max() > 1e-3
-        assert float(hook._stats[-1]) == pytest.approx(float(shift.mean()), abs=1e-6)
+        assert float(finished['labels'].statistic.abs().mean()) == pytest.approx(
+            float(shift.mean()), abs=1e-6)
         assert attached_anything(model)
 
-    hook._on_preprocessed = spy_preprocessed
-    hook._on_backbone_done = spy_backbone_done
+    hook.on_preprocessed = spy_preprocessed
+    hook.on_backbone_done = spy_backbone_done
     runner.train()
     assert seen['cut'] > 0 and seen['mixup'] > 0, seen
     assert seen['cut'] + seen['mixup'] == 9
@@ -177,7 +185,7 @@ def test_hook_refuses_stock_cutmix(digits_root, tmp_path):
 def test_hook_refuses_stock_preprocessor(digits_root, tmp_path):
     cfg = load_cfg(TRANSMIX, tmp_path, train_cfg=dict(max_epochs=1))
     cfg.data_preprocessor.type = 'ClsDataPreprocessor'
-    with pytest.raises(TLAlignConfigError, match='TransMixHook needs data_preprocessor type '
+    with pytest.raises(TransMixConfigError, match='TransMixHook needs data_preprocessor type '
                        'MixRecordingDataPreprocessor, got ClsDataPreprocessor'):
         Runner.from_cfg(cfg).train()
 

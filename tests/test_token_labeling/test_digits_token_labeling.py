@@ -82,8 +82,13 @@ def test_token_labeling_trains_and_validates_with_the_inference_formula(score_ma
     assert logged(tmp_path, 'accuracy/top1')[-1] == pytest.approx(100 * right / total)
 
 
-def test_tlalign_token_labeling_trains(digits_root, tmp_path):
-    runner = runner_for(TLALIGN_TL, tmp_path)
+@pytest.mark.parametrize('label_mode', ['scalar', 'kdim'])
+def test_tlalign_token_labeling_trains(digits_root, tmp_path, label_mode):
+    cfg = Config.fromfile(TLALIGN_TL)
+    cfg.custom_hooks[0].label_mode = label_mode
+    config = tmp_path / 'config.py'
+    cfg.dump(str(config))
+    runner = runner_for(str(config), tmp_path)
     seen = {}
     stock = runner.model.head.loss
 
@@ -93,7 +98,8 @@ def test_tlalign_token_labeling_trains(digits_root, tmp_path):
 
     runner.model.head.loss = spy
     runner.train()
-    assert seen['traced'].shape[1:] == (16, 10)
+    assert seen['traced'].shape[1:] == (16, 10)  # K classes: no share channel left over
+    assert torch.allclose(seen['traced'].sum(-1), torch.ones(()), atol=1e-5)  # soft labels
     assert falls(logged(tmp_path, 'loss_cls')) and falls(logged(tmp_path, 'loss_dense'))
     assert logged(tmp_path, 'align_gap')[-1] > 0
 

@@ -38,12 +38,22 @@ class MixRecordSource:
         kdim = torch.lerp(rec.partner_score[:, None], rec.own_score[:, None], share)
         return torch.cat([kdim, share], dim=-1)  # (B, N, K + 1)
 
-    def image_label(self, final):
+    def image_label(self, final: torch.Tensor) -> torch.Tensor:
         """(B, K) soft label from the (B, D) final summary label."""
-        if self.mode == 'scalar':  # a·own + (1 − a)·partner
-            share = final if final.size(1) == 1 else final[:, :1]
-            return torch.lerp(self.record.partner_score, self.record.own_score, share)
-        return final[:, :-1]
+        return self.token_labels(final)
+
+    def token_labels(self, traced: torch.Tensor) -> torch.Tensor:
+        """(B, ..., K) soft labels from traced labels (B, ..., D): the summary or every token.
+
+        The one place where the traced form becomes a K-class label: ``scalar`` mode lerps the
+        two sources' scores by the traced own-image share, ``kdim`` drops the share channel.
+        """
+        if self.mode == 'kdim':
+            return traced[..., :-1]
+        share = traced[..., :1]
+        shape = (share.size(0), ) + (1, ) * (share.dim() - 2) + (-1, )
+        return torch.lerp(self.record.partner_score.reshape(shape),
+                          self.record.own_score.reshape(shape), share)
 
     def own_share(self, final):
         """(B,) aligned own-image share, for the alignment-gap log."""

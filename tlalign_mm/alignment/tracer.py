@@ -30,9 +30,10 @@ backbone class with :func:`register_tracer`; that is all a new backbone needs.
 import functools
 
 import torch
+from ..errors import TLAlignError
 
 
-class UnsupportedBackboneError(ValueError):
+class UnsupportedBackboneError(TLAlignError, ValueError):
     """TL-Align cannot trace labels through this backbone, module or option.
 
     A ValueError, not a TypeError: mmengine re-raises TypeErrors from hooks as bare TypeErrors,

@@ -17,9 +17,10 @@ import math
 
 import torch
 from mmpretrain.registry import MODELS
+from ..errors import TLAlignError
 
 
-class NegativeViewConfigError(ValueError):
+class NegativeViewConfigError(TLAlignError, ValueError):
     """A negative view cannot be built for this patch size, backbone or image size."""
 
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from ..utils.atomic_io import atomic_write_text
+from ..errors import TLAlignError
 
 
-class CellFailed(RuntimeError):
+class CellFailed(TLAlignError, RuntimeError):
     """A training or test run of a cell exited with an error."""
 
 

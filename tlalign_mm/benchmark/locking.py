@@ -10,11 +10,12 @@ import atexit
 import os
 import os.path as osp
 import socket
+from ..errors import TLAlignError
 
 LOCK_NAME = '.benchmark.lock'
 
 
-class WorkDirLockedError(RuntimeError):
+class WorkDirLockedError(TLAlignError, RuntimeError):
     """Another live benchmark process owns the work dir."""
 
 

@@ -8,11 +8,12 @@ key that the config does not have; a key meant to be new is written with a leadi
 from typing import List
 
 from mmengine.config import Config
+from ..errors import TLAlignError
 
 NEW_KEY = '+'
 
 
-class UnknownOptionKey(ValueError):
+class UnknownOptionKey(TLAlignError, ValueError):
     """A ``cfg_options`` key names nothing in its config."""
 
 

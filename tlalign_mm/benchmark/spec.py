@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config
+from ..errors import TLAlignError
 
 # The built-in digits datasets a benchmark can make (tlalign_mm.datasets.makers.MAKERS).
 DIGITS_KINDS = ('imagenet', 'ade20k', 'coco', 'cub')
@@ -19,7 +20,7 @@ DIGITS_KINDS = ('imagenet', 'ade20k', 'coco', 'cub')
 TASK_TYPES = ('pretrain', 'transfer', 'robustness')
 
 
-class BenchmarkConfigError(ValueError):
+class BenchmarkConfigError(TLAlignError, ValueError):
     """The benchmark config names something that does not exist or cannot be measured."""
 
 

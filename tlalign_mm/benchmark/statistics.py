@@ -11,9 +11,10 @@ import math
 import statistics
 from dataclasses import asdict, dataclass
 from typing import Dict, Optional
+from ..errors import TLAlignError
 
 
-class PairingError(ValueError):
+class PairingError(TLAlignError, ValueError):
     """The two arms' value lists cannot be paired seed by seed."""
 
 

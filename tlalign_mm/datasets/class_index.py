@@ -6,11 +6,12 @@ to know the *parent* class list to give each image the label the model would pre
 """
 import os
 import os.path as osp
+from ..errors import TLAlignError
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 
-class RobustnessDataError(FileNotFoundError):
+class RobustnessDataError(TLAlignError, FileNotFoundError):
     """A robustness dataset's folders or files are missing or do not match their class list."""
 
 

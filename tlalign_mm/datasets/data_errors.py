@@ -4,9 +4,10 @@
 ``ValueError`` with a single-message constructor so a DataLoader worker can re-raise them in the
 main process as the same type.
 """
+from ..errors import TLAlignError
 
 
-class DataError(ValueError):
+class DataError(TLAlignError, ValueError):
     """Base class: a dataset's files or annotations are unusable."""
 
 

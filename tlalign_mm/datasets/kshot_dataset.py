@@ -10,9 +10,10 @@ dataset keeps the dataset class, its annotation format and pipeline untouched:
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
+from ..errors import TLAlignError
 
 
-class KShotError(ValueError):
+class KShotError(TLAlignError, ValueError):
     """The dataset cannot give k samples of every class."""
 
 

@@ -10,9 +10,10 @@ from collections import defaultdict
 
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
+from ..errors import TLAlignError
 
 
-class CorruptionMetricError(ValueError):
+class CorruptionMetricError(TLAlignError, ValueError):
     """Predictions lack their corruption/severity, or the reference errors do not fit."""
 
 

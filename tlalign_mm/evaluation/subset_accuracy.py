@@ -7,9 +7,10 @@ every confusion with an absent class as an error the benchmark does not measure.
 import torch
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
+from ..errors import TLAlignError
 
 
-class SubsetMetricError(ValueError):
+class SubsetMetricError(TLAlignError, ValueError):
     """The evaluator does not know which classes the subset covers, or got no scores."""
 
 

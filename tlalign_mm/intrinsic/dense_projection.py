@@ -1,12 +1,13 @@
 """Dense random projection R^d -> R^D with unit-norm columns (Li et al., 2018), for small D."""
 import torch
 from torch import nn
+from ..errors import TLAlignError
 
 # A D x d float32 matrix above this many entries (1 GiB) is refused: use the Fastfood one.
 MAX_DENSE_ENTRIES = 2 ** 28
 
 
-class ProjectionSizeError(ValueError):
+class ProjectionSizeError(TLAlignError, ValueError):
     """The requested projection does not fit (d > D, or a dense matrix too large)."""
 
 

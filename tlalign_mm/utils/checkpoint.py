@@ -14,13 +14,14 @@ import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
+from ..errors import TLAlignError
 
 
-class UnsafeCheckpointError(RuntimeError):
+class UnsafeCheckpointError(TLAlignError, RuntimeError):
     """The checkpoint needs a Python global outside the allowlist."""
 
 
-class CorruptedCheckpointError(RuntimeError):
+class CorruptedCheckpointError(TLAlignError, RuntimeError):
     """The file exists but is not a readable torch checkpoint."""
 
 

@@ -8,9 +8,10 @@ compare the checkpoint's ``state_dict`` with the built model before the runner l
 from collections import Counter
 
 from mmengine.model import is_model_wrapper
+from ..errors import TLAlignError
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(TLAlignError, ValueError):
     """The checkpoint has no (or wrongly shaped) weights for parts of the model."""
 
 

@@ -1,12 +1,13 @@
 """Checks run before a runner is built, so bad input fails in one line instead of a deep trace."""
 import os.path as osp
+from ..errors import TLAlignError
 
 
-class DatasetRootError(FileNotFoundError):
+class DatasetRootError(TLAlignError, FileNotFoundError):
     """A dataset's ``data_root`` (or an annotation file under it) does not exist."""
 
 
-class ClassCountError(ValueError):
+class ClassCountError(TLAlignError, ValueError):
     """A head predicts a different number of classes than the dataset defines."""
 
 

@@ -14,6 +14,7 @@ import os.path as osp
 
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from ..errors import TLAlignError
 
 BACKBONE_PREFIX = 'backbone.'
 # Share of the backbone's weights (by element count) that may be absent from the checkpoint:
@@ -21,7 +22,7 @@ BACKBONE_PREFIX = 'backbone.'
 MAX_MISSING_FRACTION = 0.1
 
 
-class PretrainedCheckpointError(ValueError):
+class PretrainedCheckpointError(TLAlignError, ValueError):
     """The pre-training checkpoint is missing or does not fit the backbone."""
 
 

@@ -12,6 +12,7 @@ problem and what to install.
 from importlib import metadata
 
 from packaging.version import InvalidVersion, Version
+from ..errors import TLAlignError
 
 # distribution -> (lowest accepted, first refused). mmcv and mmengine: the intersection of what
 # mmdet 3.3, mmseg 1.2 and mmpretrain 1.2 assert on import (a test reads their own constants);
@@ -34,7 +35,7 @@ PINNED = {
 }
 
 
-class StackVersionError(RuntimeError):
+class StackVersionError(TLAlignError, RuntimeError):
     """The installed OpenMMLab stack cannot run this package."""
 
 

@@ -140,12 +140,10 @@ def run(args):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, TOOLS)
-    from launch_utils import ToolInputError
-    from tlalign_mm.intrinsic import ProjectionSizeError
-    from tlalign_mm.utils.pretrained import PretrainedCheckpointError
+    from launch_utils import TLAlignError
     try:
         result = run(args)
-    except (ToolInputError, ProjectionSizeError, PretrainedCheckpointError) as err:
+    except TLAlignError as err:
         sys.exit(f'error: {err}')
     print(f'full fine-tune: {result["full_ft_accuracy"]:.2f}; d90 = {result["d90"]}')
     return result

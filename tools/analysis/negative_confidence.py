@@ -22,12 +22,10 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
+from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
+
 NAME = 'negative_confidence'
 VIEWS = ('clean', 'shuffle', 'rotate', 'infill')
-
-
-class ToolInputError(Exception):
-    """Bad input, reported in one line."""
 
 
 def parse_args(argv=None):
@@ -144,7 +142,7 @@ def main(argv=None):
             model = build_model(cfg, checkpoint)
             views = build_views(model.backbone, args.patch_size, args.fraction)
             results[name] = measure(model, loader, views, args.seed, args.batches)
-    except ToolInputError as err:
+    except TLAlignError as err:
         raise SystemExit(f'error: {err}') from None
     out_dir = args.out_dir or osp.join('work_dirs', NAME,
                                        osp.splitext(osp.basename(args.config))[0])

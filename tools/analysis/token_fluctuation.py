@@ -22,11 +22,9 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
+from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
+
 NAME = 'token_fluctuation'
-
-
-class ToolInputError(Exception):
-    """Bad input, reported in one line."""
 
 
 def parse_args(argv=None):
@@ -192,7 +190,7 @@ def main(argv=None):
     import tlalign_mm
     tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
     from mmengine.registry import init_default_scope
-    from tlalign_mm.alignment import UnsupportedBackboneError, build_tracer
+    from tlalign_mm.alignment import build_tracer
     try:
         cfg = load_cfg(args)
         init_default_scope(cfg.get('default_scope', 'mmpretrain'))
@@ -202,7 +200,7 @@ def main(argv=None):
         tracer = build_tracer(model.backbone)
         stats = analyse(tracer, model, loader, args.batches, make_mixer(args.mix, tracer),
                         args.seed)
-    except (ToolInputError, UnsupportedBackboneError) as err:
+    except TLAlignError as err:
         sys.exit(f'error: {err}')
     config_name = osp.splitext(osp.basename(args.config))[0]
     out_dir = args.out_dir or osp.join('work_dirs', NAME, config_name)

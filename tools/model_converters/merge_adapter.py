@@ -58,11 +58,10 @@ def merge(config, checkpoint, dst, cfg_options=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.join(ROOT, 'tools'))
-    from launch_utils import ToolInputError
-    from tlalign_mm.models.peft import AdapterMergeError
+    from launch_utils import TLAlignError
     try:
         state = merge(args.config, args.checkpoint, args.dst, args.cfg_options)
-    except (ToolInputError, AdapterMergeError) as err:
+    except TLAlignError as err:
         sys.exit(f'error: {err}')
     print(f'wrote {args.dst}: {len(state)} tensors, adapters merged; load it with the same '
           'config and model.backbone = model.backbone.module')

@@ -29,11 +29,12 @@ from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
 import tlalign_mm
+from tlalign_mm.errors import TLAlignError
 tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
 from tlalign_mm.datasets.token_labeling import ScoreMapError, ScoreMapWriter
 
 
-class AnnotatorError(ValueError):
+class AnnotatorError(TLAlignError, ValueError):
     """The classifier cannot be applied at every spatial position."""
 
 
@@ -145,7 +146,7 @@ def main(argv=None):
         if osp.isdir(args.out) and __import__('os').listdir(args.out):
             raise ScoreMapError(f'{args.out} is not empty; refusing to overwrite score maps')
         meta = make_score_maps(args)
-    except (AnnotatorError, ScoreMapError, FileNotFoundError) as err:
+    except (TLAlignError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
     grid = 'x'.join(map(str, meta['grid']))

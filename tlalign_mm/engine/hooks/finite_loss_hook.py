@@ -15,9 +15,10 @@ from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.registry import HOOKS
+from ...errors import TLAlignError
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(TLAlignError, FloatingPointError):
     """A loss term of a training iteration is NaN or infinite."""
 
 

@@ -1,88 +1,94 @@
-"""The set-up and per-iteration life cycle shared by the hooks that rewrite a mixed batch's label.
+"""The one hook that rewrites a mixed batch's label during training, with any label rewriter.
 
-TL-Align and TransMix both watch one training forward pass: the data preprocessor's output tells
-them the batch's mix record, the backbone's output is the moment to write the new label (before
-the head computes its loss). Forward hooks on those two modules exist only inside a training
-iteration, so validation and inference run the stock model untouched.
+TL-Align, TL-Align x token labeling and TransMix all watch one training forward pass: the data
+preprocessor's output tells them the batch's mix record, the backbone's output is the moment to
+write the new label (before the head computes its loss). What the labels are is the rewriter's
+business (:mod:`tlalign_mm.alignment.label_rewriter`); this hook only drives its life cycle and
+writes what it returns. Forward hooks on the preprocessor and the backbone exist only inside a
+training iteration, so validation and inference run the stock model untouched.
 
-Before training the base class checks that the model records its mixes and that no other
-label-rewriting hook is configured (two of them would overwrite each other's label); it checks
-the batch augments again whenever they are replaced during training (mmpretrain's
-``SwitchRecipeHook``).
+Before training the hook checks that the model records its mixes and that no other
+label-rewriting hook is configured (two would overwrite each other's label); it checks the batch
+augments again whenever they are replaced during training (mmpretrain's ``SwitchRecipeHook``).
 """
+from typing import List, Optional, Union
+
 import torch
 from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
+from ...alignment.label_rewriter import LabelRewriter, build_rewriter
 from ...augments import MixRecord
 from .mix_setup import check_mix_recording
 
 
+@HOOKS.register_module()
 class MixedLabelHook(Hook):
-    """Base class. Subclasses set ``config_error`` (the error type of a model that cannot be
-    traced) and ``log_key``, and implement :meth:`_setup` (build what watches the backbone),
-    :meth:`_start` (a mixed batch is about to go through the backbone), :meth:`_finish` (the
-    backbone is done: return the (B, K) new labels and a (B,) per-sample statistic to log) and
-    :meth:`_release` (drop whatever was attached)."""
-    priority = 'NORMAL'
-    log_key = None  # message-hub key of the logged mean statistic
-    config_error = ValueError
+    """Writes the labels a rewriter returns for every mixed training batch.
 
-    def __init__(self):
+    Args:
+        rewriter: the rewriter, or its config (``dict(type='TracedLabels', label_mode='kdim')``).
+
+    Each mixed batch's ``gt_score`` becomes the rewriter's image label; where it returns token
+    labels too, they are written as ``traced_token_score`` (the dense targets of
+    :class:`~tlalign_mm.models.heads.TokenLabelingHead`). The mean absolute statistic is logged
+    under the rewriter's ``log_key``.
+
+    Public attributes while a mixed batch is in flight: ``batch_samples`` (its data samples)
+    and ``batch_record`` (its mix record); ``None`` otherwise.
+    """
+    priority = 'NORMAL'
+
+    def __init__(self, rewriter: Union[dict, LabelRewriter]):
+        self.rewriter = build_rewriter(rewriter)
         self.model = None
+        self.batch_samples: Optional[list] = None
+        self.batch_record: Optional[MixRecord] = None
         self._handles = []
-        self._stats = []
-        self._samples = None  # data samples of the watched batch, set by the preprocessor hook
-        self._record = None
+        self._stats: List[torch.Tensor] = []
         self._checked_augments = None  # the batch augments object last checked
 
-    # ---- subclass interface ----------------------------------------------------------------
-    def _setup(self, model):
-        raise NotImplementedError
-
-    def _start(self, record):
-        raise NotImplementedError
-
-    def _finish(self, record):
-        raise NotImplementedError
-
-    def _release(self):
-        raise NotImplementedError
-
-    def _release_all(self):
-        """Training stops (validation, test, its end): remove whatever :meth:`_start` installed.
-        Defaults to :meth:`_release`."""
-        self._release()
+    @property
+    def log_key(self) -> str:
+        return self.rewriter.log_key
 
     # ---- mmengine hook points --------------------------------------------------------------
-    def before_train(self, runner):
+    def before_train(self, runner) -> None:
+        """Refuse a second label-rewriting hook and a model that records no mix; prepare."""
         name = type(self).__name__
         others = [type(h).__name__ for h in runner.hooks
                   if isinstance(h, MixedLabelHook) and h is not self]
         if others:
-            raise self.config_error(f'{name} and {", ".join(others)} all rewrite the mixed '
-                                    'label; configure only one of them')
-        model = get_ori_model(runner.model)
-        self.model = model
-        self._check_augments()
-        self._setup(model)
+            raise self.rewriter.config_error(
+                f'{name} and {", ".join(others)} all rewrite the mixed label; configure only '
+                'one of them')
+        self.model = get_ori_model(runner.model)
+        self.check_augments()
+        self.rewriter.prepare(self.model)
 
-    def _check_augments(self):
+    def check_augments(self) -> None:
+        """Check the batch augments record their mixes (again only when they were replaced)."""
         augments = self.model.data_preprocessor.batch_augments
         if augments is not self._checked_augments:
-            check_mix_recording(self.model, type(self).__name__, self.config_error)
+            check_mix_recording(self.model, type(self).__name__, self.rewriter.config_error)
             self._checked_augments = augments
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
-        self._detach()
-        self._check_augments()  # an identity test unless the augments were replaced
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        """Watch this iteration's preprocessor and backbone outputs."""
+        self.remove_handles()
+        self.check_augments()  # an identity test unless the augments were replaced
         self._handles = [
-            self.model.data_preprocessor.register_forward_hook(self._on_preprocessed),
-            self.model.backbone.register_forward_hook(self._on_backbone_done),
+            self.model.data_preprocessor.register_forward_hook(self.on_preprocessed),
+            self.model.backbone.register_forward_hook(self.on_backbone_done),
         ]
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self._detach()
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        """Stop watching; log the iteration's mean statistic."""
+        self.remove_handles()
+        if self.batch_samples is not None:  # a batch that never reached the backbone's end
+            self.rewriter.close()
+            self.batch_samples = self.batch_record = None
         if self._stats:
             # One host sync per iteration, after the step (the logger syncs there anyway).
             stats = self._stats
@@ -90,48 +96,54 @@ class MixedLabelHook(Hook):
             runner.message_hub.update_scalar(self.log_key, float(mean))
             self._stats = []
 
-    def before_val(self, runner):
-        self._detach(everything=True)
+    def before_val(self, runner) -> None:
+        self.close()
 
-    def before_test(self, runner):
-        self._detach(everything=True)
+    def before_test(self, runner) -> None:
+        self.close()
 
-    def after_train(self, runner):
-        self._detach(everything=True)
+    def after_train(self, runner) -> None:
+        self.close()
 
-    # ---- the watched forward pass ----------------------------------------------------------
-    def _detach(self, everything=False):
+    def close(self) -> None:
+        """Training stops: no handle, nothing of the rewriter left on the model."""
+        self.remove_handles()
+        self.batch_samples = self.batch_record = None
+        self.rewriter.close()
+
+    def remove_handles(self) -> None:
         while self._handles:
             self._handles.pop().remove()
-        self._end_batch()
-        if everything and self.model is not None:
-            self._release_all()
 
-    def _end_batch(self):
-        if self.model is not None:
-            self._release()
-        self._samples = None
-        self._record = None
-
-    def _on_preprocessed(self, module, args, output):
+    # ---- the watched forward pass ----------------------------------------------------------
+    def on_preprocessed(self, module, args, output) -> None:
+        """The preprocessor's forward hook: a batch with a mix record begins."""
         samples = output.get('data_samples')
-        self._end_batch()
         record = MixRecord.from_data_samples(samples)
+        self.batch_samples, self.batch_record = (samples, record) if record is not None else (
+            None, None)
         if record is not None:
-            self._samples, self._record = samples, record
-            self._start(record)
+            self.rewriter.begin(record)
 
-    def _on_backbone_done(self, module, args, output):
-        if self._samples is None:
+    def on_backbone_done(self, module, args, output) -> None:
+        """The backbone's forward hook: write the rewriter's labels before the head's loss."""
+        if self.batch_samples is None:
             return
-        scores, stat = self._finish(self._record)
-        # Direct field write: set_gt_score re-validates every sample, which costs more host
-        # time than the label work itself on a fast GPU.
-        # (``detach`` only where there is a graph to cut: each is one more dispatched op.)
-        if scores.requires_grad:
-            scores = scores.detach()
-        for sample, score in zip(self._samples, scores.unbind(0)):
-            sample.set_field(score, 'gt_score', dtype=torch.Tensor)
-        stat = stat.abs().mean()
+        labels = self.rewriter.finish()
+        self.write(self.batch_samples, labels.image, 'gt_score')
+        if labels.tokens is not None:
+            self.write(self.batch_samples, labels.tokens, 'traced_token_score')
+        stat = labels.statistic.abs().mean()
         self._stats.append(stat.detach() if stat.requires_grad else stat)
-        self._end_batch()
+        self.batch_samples = self.batch_record = None
+
+    @staticmethod
+    def write(samples, values: torch.Tensor, field: str) -> None:
+        """Set ``field`` of every sample to its row of ``values`` (detached)."""
+        # Direct field write: set_gt_score re-validates every sample, which costs more host
+        # time than the label work itself on a fast GPU. (``detach`` only where there is a
+        # graph to cut: each is one more dispatched op.)
+        if values.requires_grad:
+            values = values.detach()
+        for sample, value in zip(samples, values.unbind(0)):
+            sample.set_field(value, field, dtype=torch.Tensor)

@@ -8,16 +8,15 @@ For each training iteration the hook
 The tracer is installed at the first mixed batch and stays installed through the training
 iterations (between batches it sees no source and the backbone runs stock); it is removed before
 validation and test and at the end of training, which run the stock backbone untouched.
+
+It is :class:`MixedLabelHook` with the :class:`~tlalign_mm.alignment.TracedLabels` rewriter,
+kept under its own name so configs read ``dict(type='TLAlignHook', label_mode='kdim')``.
 """
-import torch
 from mmengine.registry import HOOKS
 
-from ...alignment import MixRecordSource, build_tracer
+from ...alignment.label_rewriter import TLAlignConfigError  # noqa: F401  (its error family)
+from ...alignment.traced_labels import TracedLabels
 from .mixed_label_hook import MixedLabelHook
-
-
-class TLAlignConfigError(ValueError):
-    """The model is not set up so that TL-Align can see the mix."""
 
 
 @HOOKS.register_module()
@@ -27,7 +26,6 @@ class TLAlignHook(MixedLabelHook):
         kernel (str): how attention is formed while tracing: ``'auto'`` (``'riding'`` on
             CPU, ``'sdpa'`` on GPU), ``'explicit'``, ``'fused'``, ``'riding'`` or ``'sdpa'``; see
             :mod:`tlalign_mm.alignment.vit`; each tracer accepts the values it honours.
-
         compile_backbone (bool | dict): wrap the backbone's ``forward`` in ``torch.compile``
             (a dict: its keyword arguments) before training. Only the backbone: mmengine's own
             ``compile=True`` also compiles the optimizer step, which dynamo cannot trace on
@@ -36,37 +34,18 @@ class TLAlignHook(MixedLabelHook):
 
     Logs ``train/align_gap``, the mean |aligned λ − area λ| of each iteration.
     """
-    log_key = 'train/align_gap'
-    config_error = TLAlignConfigError
+    token_labels = False  # TokenLabelAlignHook: every token's traced label too
 
-    def __init__(self, label_mode='scalar', kernel='auto', compile_backbone=False):
-        super().__init__()
-        self.label_mode = label_mode
-        self.kernel = kernel
-        self.compile_backbone = compile_backbone
-        MixRecordSource(None, label_mode)  # validates label_mode now, not at iteration 1
-        self.tracer = None
-        self._source = None
+    def __init__(self, label_mode: str = 'scalar', kernel: str = 'auto',
+                 compile_backbone=False):
+        super().__init__(TracedLabels(label_mode, kernel, compile_backbone,
+                                      token_labels=self.token_labels))
 
-    def _setup(self, model):
-        self.tracer = build_tracer(model.backbone, kernel=self.kernel)
-        if self.compile_backbone and 'forward' not in vars(model.backbone):  # not twice
-            options = self.compile_backbone if isinstance(self.compile_backbone, dict) else {}
-            model.backbone.forward = torch.compile(model.backbone.forward, **options)
+    @property
+    def tracer(self):
+        """The label tracer of the model's backbone (built before training)."""
+        return self.rewriter.tracer
 
-    def _start(self, record):
-        self._source = MixRecordSource(record, self.label_mode)
-        self.tracer.attach(self._source)
-
-    def _finish(self, record):
-        final = self.tracer.summary_label()
-        return self._source.image_label(final), self._source.own_share(final) - record.lam
-
-    def _release(self):
-        # The end of one batch: the tracer's hooks stay installed for the next iteration.
-        self.tracer.release()
-        self._source = None
-
-    def _release_all(self):
-        self.tracer.detach()
-        self._source = None
+    @property
+    def label_mode(self) -> str:
+        return self.rewriter.label_mode

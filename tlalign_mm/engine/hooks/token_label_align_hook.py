@@ -4,11 +4,11 @@ After the last block every patch token carries the traced label ``a_i·y_own + (
 of what it is made of, and the class token the traced image label. This hook is
 :class:`TLAlignHook` (the class token's traced label becomes ``gt_score``, the class target) that
 also writes every patch token's traced label on the data samples as ``traced_token_score``
-(N, K), which :class:`~tlalign_mm.models.heads.TokenLabelingHead` uses as the dense targets.
-Those labels followed the mixed tokens, so the head compares them with the token outputs as they
-are (no MixToken swap-back).
+(N, K), which :class:`~tlalign_mm.models.heads.TokenLabelingHead` uses as the dense targets, in
+either label mode (the label source turns the traced form into K-class labels). Those labels
+followed the mixed tokens, so the head compares them with the token outputs as they are (no
+MixToken swap-back).
 """
-import torch
 from mmengine.registry import HOOKS
 
 from .tl_align_hook import TLAlignHook
@@ -17,13 +17,4 @@ from .tl_align_hook import TLAlignHook
 @HOOKS.register_module()
 class TokenLabelAlignHook(TLAlignHook):
     """Same arguments as :class:`TLAlignHook`."""
-
-    def _finish(self, record):
-        scores, stat = super()._finish(record)
-        traced = self.tracer.token_labels()  # (B, N, D)
-        if self.label_mode == 'scalar':
-            own, partner = record.own_score[:, None], record.partner_score[:, None]
-            traced = traced[..., :1] * own + (1 - traced[..., :1]) * partner
-        for sample, target in zip(self._samples, traced.detach().unbind(0)):
-            sample.set_field(target, 'traced_token_score', dtype=torch.Tensor)
-        return scores, stat
+    token_labels = True

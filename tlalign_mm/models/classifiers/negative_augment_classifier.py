@@ -14,9 +14,10 @@ from mmpretrain.registry import MODELS
 
 from ..data_preprocessors.negative_view_preprocessor import (NEGATIVE_OF,
                                                               NegativeViewDataPreprocessor)
+from ...errors import TLAlignError
 
 
-class NegativeAugmentConfigError(ValueError):
+class NegativeAugmentConfigError(TLAlignError, ValueError):
     """The classifier is not set up to receive negative views."""
 
 

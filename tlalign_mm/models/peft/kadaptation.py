@@ -17,9 +17,10 @@ from torch import nn
 
 from .kronecker_qv_linear import KroneckerQVLinear, SharedKroneckerFactors
 from .plain_weights import PlainWeightsMixin
+from ...errors import TLAlignError
 
 
-class AdapterTargetError(ValueError):
+class AdapterTargetError(TLAlignError, ValueError):
     """No layer of the wrapped module matched the adapter's targets."""
 
 

@@ -12,9 +12,10 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+from ...errors import TLAlignError
 
 
-class AdapterShapeError(ValueError):
+class AdapterShapeError(TLAlignError, ValueError):
     """A layer cannot carry the requested adapter (not a fused qkv, or dims do not divide)."""
 
 

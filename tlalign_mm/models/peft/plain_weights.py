@@ -6,6 +6,7 @@ one onto the other, so that a merged adapter loads into the unwrapped backbone c
 pre-training checkpoint can be checked against the wrapped backbone.
 """
 from mmpretrain.models.peft.lora import LoRALinear
+from ...errors import TLAlignError
 
 
 def merged_weight_and_bias(layer):
@@ -63,7 +64,7 @@ class PlainWeightsMixin:
         return plain_state_dict(self.module, merge=True)
 
 
-class AdapterMergeError(ValueError):
+class AdapterMergeError(TLAlignError, ValueError):
     """The model has no adapter wrapper to merge."""
 
 
