@@ -218,7 +218,7 @@ def test_token_cutmix_box_snaps_to_the_swin_grid(patch_size):
     for seed in range(20):
         torch.manual_seed(seed)
         np.random.seed(seed)
-        _, mixed_score, record = augment(torch.randn(4, 3, 224, 224), scores)
+        _, mixed_score, record = augment.mix(torch.randn(4, 3, 224, 224), scores.float())
         cells = F.avg_pool2d(record.own_mask[:, None], patch_size)
         assert bool(((cells == 0) | (cells == 1)).all())  # every cell wholly own or partner
         kept = record.own_mask.mean((1, 2))
@@ -235,7 +235,7 @@ def test_tracing_leaves_features_and_gradients_unchanged_and_label_has_no_grad()
     images = torch.randn(4, 3, 60, 60)
     scores = F.one_hot(torch.tensor([0, 1, 2, 3]), 10).float()
     torch.manual_seed(0)
-    mixed, _, record = AlignedTokenCutMix(patch_size=4)(images, scores)
+    mixed, _, record = AlignedTokenCutMix(patch_size=4).mix(images, scores)
 
     def loss_and_grads(trace):
         swin.zero_grad()

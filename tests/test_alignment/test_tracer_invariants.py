@@ -42,7 +42,7 @@ def test_scalar_path_equals_kdim_path_and_reference(backbone, augment):
     model = case['model']
     images = torch.randn(6, 3, case['size'], case['size'])
     scores = F.one_hot(torch.tensor([0, 1, 2, 3, 4, 0]), 10).float()
-    mixed, _, record = AUGMENTS[augment](case['patch'])(images.clone(), scores)
+    mixed, _, record = AUGMENTS[augment](case['patch']).mix(images.clone(), scores.float())
     scalar, scalar_share = traced_image_labels(model, mixed, record, 'scalar', case['kernel'])
     kdim, kdim_share = traced_image_labels(model, mixed, record, 'kdim', case['kernel'])
     torch.testing.assert_close(scalar, kdim, atol=1e-5, rtol=0)
@@ -65,7 +65,7 @@ def test_kdim_share_is_defined_when_both_images_share_a_class(backbone, augment)
     case = CASES[backbone]()
     images = torch.randn(6, 3, case['size'], case['size'])  # the draws of the test above
     scores = F.one_hot(torch.full((6, ), 2), 10).float()
-    mixed, _, record = AUGMENTS[augment](case['patch'])(images.clone(), scores)
+    mixed, _, record = AUGMENTS[augment](case['patch']).mix(images.clone(), scores.float())
     _, scalar_share = traced_image_labels(case['model'], mixed, record, 'scalar', case['kernel'])
     kdim, kdim_share = traced_image_labels(case['model'], mixed, record, 'kdim', case['kernel'])
     assert not torch.allclose(scalar_share, record.lam, atol=1e-3), 'alignment must move it'
@@ -79,7 +79,7 @@ def test_mixup_alignment_is_a_no_op(backbone):
     case = CASES[backbone]()
     images = torch.randn(4, 3, case['size'], case['size'])
     scores = F.one_hot(torch.tensor([1, 2, 3, 4]), 10).float()
-    mixed, area_label, record = AlignedMixup(alpha=0.8)(images.clone(), scores)
+    mixed, area_label, record = AlignedMixup(alpha=0.8).mix(images.clone(), scores.float())
     for mode in ('scalar', 'kdim'):
         aligned, share = traced_image_labels(case['model'], mixed, record, mode, case['kernel'])
         torch.testing.assert_close(aligned, area_label, atol=1e-6, rtol=0)

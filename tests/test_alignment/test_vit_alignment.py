@@ -73,7 +73,7 @@ def test_batch_of_one():
     vit = make_vit()
     images = torch.randn(1, 3, 32, 32)
     scores = torch.nn.functional.one_hot(torch.tensor([7]), 10).float()
-    mixed, mixed_score, record = AlignedTokenCutMix(patch_size=4)(images.clone(), scores)
+    mixed, mixed_score, record = AlignedTokenCutMix(patch_size=4).mix(images.clone(), scores)
     aligned, _ = traced_image_labels(vit, mixed, record, 'scalar')
     # Paired with itself: every source is class 7, so the aligned label is too.
     torch.testing.assert_close(aligned, scores)
@@ -85,7 +85,7 @@ def test_tracing_leaves_features_and_gradients_unchanged_and_label_has_no_grad()
     vit.train()
     images = torch.randn(4, 3, 32, 32)
     scores = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 3]), 10).float()
-    mixed, _, record = AlignedTokenCutMix(patch_size=4)(images, scores)
+    mixed, _, record = AlignedTokenCutMix(patch_size=4).mix(images, scores)
 
     def loss_and_grads(trace, kernel='explicit'):
         vit.zero_grad()

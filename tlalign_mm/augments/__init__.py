@@ -1,4 +1,4 @@
-from .aligned_batch_augment import AlignedBatchAugment
+from .aligned_batch_augment import AlignedBatchAugment, MixedBatch
 from .aligned_cutmix import AlignedCutMix
 from .aligned_mixup import AlignedMixup
 from .aligned_token_cutmix import AlignedTokenCutMix
@@ -7,5 +7,5 @@ from .mix_token import MixToken, TokenMixRecord
 from .patch_negatives import PatchInfill, PatchRotate, PatchShuffle
 
 __all__ = ['AlignedBatchAugment', 'AlignedCutMix', 'AlignedMixup', 'AlignedTokenCutMix',
-           'MixRecord', 'MixToken', 'TokenMixRecord', 'PatchInfill', 'PatchRotate',
+           'MixedBatch', 'MixRecord', 'MixToken', 'TokenMixRecord', 'PatchInfill', 'PatchRotate',
            'PatchShuffle']

@@ -1,19 +1,22 @@
 """Classification data preprocessor that keeps the mix record of aligned batch augments.
 
 mmpretrain's preprocessor calls its batch augment as ``inputs, scores = augment(inputs, scores)``;
-an :class:`~tlalign_mm.augments.AlignedBatchAugment` additionally returns a :class:`MixRecord`.
-A thin wrapper around the random augment choice keeps that record for the duration of one
-``forward`` and the preprocessor then writes it onto the data samples, where the label tracer
-reads it. ``batch_augments`` is a property, so an augment set later (mmpretrain's
-``SwitchRecipeHook`` assigns a new ``RandomBatchAugment`` mid-training) is wrapped too and
-keeps recording instead of handing mmpretrain a 3-tuple.
+an :class:`~tlalign_mm.augments.AlignedBatchAugment` returns that pair as a
+:class:`~tlalign_mm.augments.MixedBatch`, which also carries its :class:`MixRecord`. A thin
+wrapper around the random augment choice recognises it (``isinstance``) and keeps the record for
+the duration of one ``forward``; the preprocessor then writes it onto the data samples, where
+the label rewriters read it. ``batch_augments`` is a property, so an augment set later
+(mmpretrain's ``SwitchRecipeHook`` assigns a new ``RandomBatchAugment`` mid-training) is wrapped
+too and keeps recording.
 """
 from mmpretrain.models.utils import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
 
+from ...augments import MixedBatch
+
 
 class _RecordKeepingAugment:
-    """Calls the wrapped augment and sets aside the record, returning mmpretrain's 2-tuple."""
+    """Calls the wrapped augment and sets aside the record of a :class:`MixedBatch`."""
 
     def __init__(self, augment):
         self.augment = augment
@@ -26,8 +29,9 @@ class _RecordKeepingAugment:
 
     def __call__(self, inputs, scores):
         out = self.augment(inputs, scores)
-        self.record = out[2] if len(out) == 3 else None
-        return out[0], out[1]
+        self.record = out.record if isinstance(out, MixedBatch) else None
+        inputs, scores = out
+        return inputs, scores
 
 
 @MODELS.register_module()
