@@ -123,7 +123,7 @@ def test_tlalign_traces_the_positives_as_if_alone(digits_root, tmp_path):
         losses = stock_classifier_loss(inputs, data_samples)
         record = MixRecord.from_data_samples(data_samples)
         batch = len(data_samples) // 2
-        rows = record.rows(torch.arange(batch))
+        rows = record.select(torch.arange(batch))
         share = F.avg_pool2d(rows.own_mask[:, None], 8).flatten(1)[..., None]  # 8 px patches
         patch_labels = share * rows.own_score[:, None] + (1 - share) * rows.partner_score[:, None]
         lam = rows.lam[:, None]

@@ -6,8 +6,15 @@ in module state) keeps it correct under DDP, gradient accumulation and dataloade
 sample holds a reference to its batch's record and its row in it, so no per-sample tensors are
 sliced and re-stacked on the hot path; a reordered or partial list of samples still resolves to
 exactly its own rows.
+
+A record keeps its type through every operation (:meth:`MixRecord.select`,
+:meth:`MixRecord.concatenate`, :meth:`MixRecord.with_negative_views`): a subclass such as
+MixToken's ``TokenMixRecord`` comes back with its own fields, so a head that checks for it never
+misses it.
 """
+import dataclasses
 from dataclasses import dataclass, fields
+from typing import List, Sequence
 
 import torch
 
@@ -46,9 +53,40 @@ class MixRecord:
         lam = self.lam[:, None]
         return lam * self.own_score + (1 - lam) * self.partner_score
 
-    def rows(self, index):
-        """The record of a subset of samples (``index`` into this batch)."""
-        return MixRecord(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+    def _tensor_fields(self) -> List[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+    def select(self, index) -> 'MixRecord':
+        """The record of a subset of samples (``index`` into this batch), of this type."""
+        return dataclasses.replace(self, **{name: getattr(self, name)[index]
+                                            for name in self._tensor_fields()})
+
+    @staticmethod
+    def concatenate(records: Sequence['MixRecord']) -> 'MixRecord':
+        """One record of the samples of ``records`` in order; they must be of one type."""
+        kinds = {type(record) for record in records}
+        if len(kinds) != 1:
+            raise TypeError(f'cannot concatenate mix records of types '
+                            f'{sorted(k.__name__ for k in kinds)}')
+        first = records[0]
+        return dataclasses.replace(first, **{
+            name: torch.cat([getattr(record, name) for record in records])
+            for name in first._tensor_fields()})
+
+    def with_negative_views(self, own_mask: torch.Tensor) -> 'MixRecord':
+        """The record of a 2B batch: these B samples, then a negative view of each.
+
+        A negative view keeps its positive's partner (shifted to the negatives' half), area
+        ratio and scores; ``own_mask`` (B, H, W) is the own-image share of its moved pixels.
+        """
+        extra = [f.name for f in fields(self) if f.name not in _BASE_FIELDS
+                 and getattr(self, f.name) is not None]
+        if extra:
+            raise ValueError(f'negative views of a {type(self).__name__} would need {extra} '
+                             'moved with the pixels; only pixel-level mixes are supported')
+        views = dataclasses.replace(self, partner=self.partner + self.partner.numel(),
+                                    own_mask=own_mask)
+        return MixRecord.concatenate([self, views])
 
     def attach_to(self, data_samples):
         for i, sample in enumerate(data_samples):
@@ -65,6 +103,7 @@ class MixRecord:
         if all(s.mix_record is record for s in data_samples) and rows == list(
                 range(record.lam.numel())):
             return record
-        parts = [s.mix_record.rows([s.mix_row]) for s in data_samples]
-        return cls(**{f.name: torch.cat([getattr(p, f.name) for p in parts])
-                      for f in fields(cls)})
+        return MixRecord.concatenate([s.mix_record.select([s.mix_row]) for s in data_samples])
+
+
+_BASE_FIELDS = tuple(f.name for f in fields(MixRecord))

@@ -33,9 +33,6 @@ class TokenMixRecord(MixRecord):
     """
     token_own: torch.Tensor = None
 
-    def rows(self, index):
-        return TokenMixRecord(**{name: value[index] for name, value in vars(self).items()})
-
 
 def flip_partner(batch_size):
     """The batch flip: an involution, which is what makes the swap-back a second swap."""

@@ -13,8 +13,6 @@ negative views, ``data_samples[B + i]`` a fresh sample whose metainfo ``negative
 Validation and test batches are returned untouched. Only :class:`NegativeAugmentClassifier`
 understands such a batch (it checks for this preprocessor when it is built).
 """
-from dataclasses import fields
-
 import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -35,12 +33,7 @@ def negative_record(record, view, images):
     mask = record.own_mask[:, None].to(images.dtype)
     moved = view(torch.cat([images, mask], dim=1))
     negatives, neg_mask = moved[:, :-1], moved[:, -1].float()
-    batch = images.size(0)
-    neg = dict(partner=record.partner + batch, lam=record.lam, own_mask=neg_mask,
-               own_score=record.own_score, partner_score=record.partner_score)
-    both = MixRecord(**{f.name: torch.cat([getattr(record, f.name), neg[f.name]])
-                        for f in fields(MixRecord)})
-    return negatives, both
+    return negatives, record.with_negative_views(neg_mask)
 
 
 @MODELS.register_module()
