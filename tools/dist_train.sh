@@ -1,23 +1,8 @@
 #!/usr/bin/env bash
 # Distributed training on one or more nodes: bash tools/dist_train.sh CONFIG GPUS [train.py args]
 # On a machine without CUDA, GPUS is the number of CPU processes (gloo backend).
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHON=${PYTHON:-python}
-if [[ -z "${VIRTUAL_ENV:-}" && -x "$ROOT/.venv/bin/python" ]]; then PYTHON="$ROOT/.venv/bin/python"; fi
-
-PYTHONPATH="$ROOT":$PYTHONPATH \
-"$PYTHON" -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$ROOT/tools/train.py" \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+if [[ $# -lt 2 ]]; then
+  echo "usage: bash tools/dist_train.sh CONFIG GPUS [train.py args]" >&2
+  exit 2
+fi
+exec bash "$(dirname "$0")/dist_launch.sh" train.py "$2" "$1" "${@:3}"

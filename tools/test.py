@@ -5,16 +5,10 @@ Usage: python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-metrics me
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import warnings
 
-# setuptools warns on every mmengine import that pkg_resources is deprecated; mmengine 0.10.7
-# needs it to resolve `mmseg::` bases, and the noise would bury one-line input errors.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-
-from mmengine.config import DictAction  # noqa: E402
+from tool_args import add_run_arguments, parse_run_arguments
 
 
 def parse_args(argv=None):
@@ -24,18 +18,10 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out-metrics', help='write the metrics dict as JSON to this file')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, e.g. test_dataloader.batch_size=4')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument(
         '--allow-missing-weights', action='store_true',
         help='evaluate even if the checkpoint leaves model weights uninitialised')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_run_arguments(parser, 'test_dataloader.batch_size=4')
+    return parse_run_arguments(parser, argv)
 
 
 def main(argv=None):

@@ -5,16 +5,10 @@ Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import warnings
 
-# setuptools warns on every mmengine import that pkg_resources is deprecated; mmengine 0.10.7
-# needs it to resolve `mmseg::` bases, and the noise would bury one-line input errors.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-
-from mmengine.config import DictAction  # noqa: E402
+from tool_args import add_run_arguments, parse_run_arguments
 
 
 def parse_args(argv=None):
@@ -33,11 +27,6 @@ def parse_args(argv=None):
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings in the config, e.g. model.head.num_classes=10')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument(
         '--allow-nonfinite-loss', action='store_true',
         help='warn and go on at a NaN/inf loss instead of stopping before it is saved')
     parser.add_argument(
@@ -47,11 +36,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out-metrics', help='after training, evaluate the last checkpoint with the config\'s '
         'test loop, as tools/test.py does, and write the metrics as JSON to this file')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_run_arguments(parser, 'model.head.num_classes=10')
+    return parse_run_arguments(parser, argv)
 
 
 def main(argv=None):

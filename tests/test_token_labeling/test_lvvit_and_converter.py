@@ -13,7 +13,8 @@ from mmpretrain.registry import MODELS
 
 import tlalign_mm  # noqa: F401  (registers LVViT, TokenLabelingHead)
 
-from model_converters.lvvit_to_mmpretrain import convert, main, unwrap
+from model_converters.converter_cli import source_state_dict
+from model_converters.lvvit_to_mmpretrain import convert, main
 
 # depth, width, heads, λ_res, stem width (spec); classes 1000, 224 px.
 ARCHS = dict(t=(12, 240, 4, 1.0, 64), s=(16, 384, 6, 2.0, 64), m=(20, 512, 8, 2.0, 64),
@@ -62,7 +63,7 @@ def test_parameter_count_and_strict_load(arch):
         theirs = authors_state_dict(depth, dim, stem)
     millions = sum(p.numel() for p in model.parameters()) / 1e6
     assert abs(millions / PUBLISHED_MILLIONS[arch] - 1) < 0.01, millions
-    ours = convert(unwrap({'model': {'module.' + k: v for k, v in theirs.items()}}))
+    ours = convert(source_state_dict({'model': {'module.' + k: v for k, v in theirs.items()}}))
     result = model.load_state_dict(ours, strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     assert len(ours) == len(model.state_dict())

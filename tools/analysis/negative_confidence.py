@@ -103,6 +103,8 @@ def plot(results, path):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
+    from tlalign_mm.utils.figures import save_figure
     names = list(results)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     width = 0.8 / len(names)
@@ -115,10 +117,7 @@ def plot(results, path):
         ax.set_ylabel(f'mean {key} (%)')
         ax.set_ylim(0, 105)
     axes[0].legend(fontsize=8)
-    fig.suptitle('clean images vs patch-based negative views', fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, 'clean images vs patch-based negative views')
 
 
 def main(argv=None):

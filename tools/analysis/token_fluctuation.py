@@ -159,6 +159,8 @@ def plot(stats, rows, path, meta, max_lines=24):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
+    from tlalign_mm.utils.figures import save_figure
     depth = [r['depth'] for r in rows]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     left.plot(depth, [r['abs_gap_mean'] for r in rows], 'o-', label='mean |a_cls - λ|')
@@ -179,18 +181,16 @@ def plot(stats, rows, path, meta, max_lines=24):
     right.set_title(f'per sample (first {min(max_lines, len(stats.trajectories))})')
     right.grid(alpha=0.3)
     right.set_xticks(depth)
-    fig.suptitle(f"{meta['config_name']} — {meta['checkpoint_name']}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, f"{meta['config_name']} — {meta['checkpoint_name']}", dpi=110)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    import tlalign_mm
-    tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
     from mmengine.registry import init_default_scope
+
+    import tlalign_mm
     from tlalign_mm.alignment import build_tracer
+    tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
     try:
         cfg = load_cfg(args)
         init_default_scope(cfg.get('default_scope', 'mmpretrain'))

@@ -9,12 +9,12 @@ mmpretrain's ``LinearClsHead``, so it loads strictly into configs/pretrain/iform
 arch and, with prefix ``backbone.``, into the dense configs. Both files are read and written
 with ``torch.load(weights_only=True)`` semantics: nothing but tensors and containers.
 """
-import argparse
 import os.path as osp
 import re
 import sys
 
-import torch
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from converter_cli import converter_entry  # noqa: E402
 
 # Authors' block-relative names -> ours (the suffix after the matched prefix is kept).
 BLOCK_PARTS = [
@@ -32,10 +32,6 @@ BLOCK_PARTS = [
 ]
 STEM_PARTS = {'proj1': 'conv1', 'norm1': 'bn1', 'proj2': 'conv2', 'norm2': 'bn2'}
 FINAL_STAGE = 3  # the authors' four stages; their final LayerNorm becomes norm3
-
-
-class ConverterInputError(ValueError):
-    """SRC cannot be converted (missing, not a state dict, or keys of another model)."""
 
 
 def _block_key(rest):
@@ -68,60 +64,8 @@ def convert_key(key):
     return None
 
 
-def authors_state_dict(checkpoint):
-    """The authors' state dict inside a loaded checkpoint (raw, ``model`` or ``state_dict``)."""
-    state = checkpoint
-    for wrapper in ('model', 'state_dict'):
-        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
-            state = state[wrapper]
-            break
-    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise ConverterInputError('SRC is not a state dict of tensors (raw, or under '
-                                  '"model" / "state_dict")')
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-
-
-def convert(state):
-    """``{our key: tensor}`` for an authors' iFormer state dict; refuses unknown keys."""
-    converted, unknown = {}, []
-    for key, value in state.items():
-        ours = convert_key(key)
-        if ours is None:
-            unknown.append(key)
-        else:
-            converted[ours] = value
-    if unknown:
-        raise ConverterInputError(f'{len(unknown)} keys are not iFormer keys of the authors\' '
-                                  f'release, e.g. {unknown[:3]}')
-    if not any(k.startswith('backbone.stages.') for k in converted):
-        raise ConverterInputError('SRC holds no iFormer blocks')
-    return converted
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help="the authors' checkpoint (.pth)")
-    parser.add_argument('dst', help='where to write the mmpretrain checkpoint (must not exist)')
-    args = parser.parse_args(argv)
-    try:
-        if not osp.isfile(args.src):
-            raise ConverterInputError(f'SRC not found: {args.src}')
-        if osp.exists(args.dst):
-            raise ConverterInputError(f'{args.dst} exists; refusing to overwrite it')
-        try:
-            checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
-        except Exception as err:  # unpickling errors come in many types
-            raise ConverterInputError(f'cannot read {args.src} as a weights-only torch '
-                                      f'checkpoint: {str(err).splitlines()[0]}') from err
-        state = convert(authors_state_dict(checkpoint))
-    except ConverterInputError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    torch.save(dict(meta=dict(converted_from=osp.abspath(args.src)), state_dict=state),
-               args.dst)
-    print(f'wrote {len(state)} tensors to {args.dst}')
-    return 0
-
+# convert(state_dict) -> {our key: tensor}, refusing keys of another model; main(argv): the CLI
+convert, main = converter_entry(convert_key, 'iFormer', 'backbone.stages.', __doc__)
 
 if __name__ == '__main__':
     sys.exit(main())

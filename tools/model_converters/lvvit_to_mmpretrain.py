@@ -10,12 +10,12 @@ through ``init_cfg`` with ``prefix='backbone.'`` into the segmentation configs. 
 embedding of another image size is resized by the backbone on load. Nothing but tensors and
 containers is read or written.
 """
-import argparse
 import os.path as osp
 import re
 import sys
 
-import torch
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from converter_cli import converter_entry  # noqa: E402
 
 # The authors' stem (PatchEmbed4_2 / PatchEmbed4_2_128): conv{i}/bn{i} -> stem.{i-1}.conv/bn.
 STEM = re.compile(r'patch_embed\.(conv|bn)([123])\.(.+)')
@@ -25,10 +25,6 @@ BLOCK = {'norm1': 'ln1', 'norm2': 'ln2', 'attn.qkv': 'attn.qkv', 'attn.proj': 'a
 TOP = {'cls_token': 'backbone.cls_token', 'pos_embed': 'backbone.pos_embed',
        'patch_embed.proj': 'backbone.patch_embed.projection', 'norm': 'backbone.ln1',
        'head': 'head.fc_cls', 'aux_head': 'head.fc_aux'}
-
-
-class LVViTConversionError(ValueError):
-    """SRC is missing, unreadable, or not an LV-ViT state dict of the authors' release."""
 
 
 def our_key(key):
@@ -47,55 +43,8 @@ def our_key(key):
     return None
 
 
-def unwrap(checkpoint):
-    """The tensor dict inside a loaded checkpoint, without a ``module.`` prefix."""
-    for wrapper in ('model', 'state_dict'):
-        if isinstance(checkpoint, dict) and isinstance(checkpoint.get(wrapper), dict):
-            checkpoint = checkpoint[wrapper]
-            break
-    if not (isinstance(checkpoint, dict) and checkpoint
-            and all(torch.is_tensor(v) for v in checkpoint.values())):
-        raise LVViTConversionError('SRC holds no state dict of tensors (raw, or under "model" '
-                                   'or "state_dict")')
-    return {re.sub(r'^module\.', '', k): v for k, v in checkpoint.items()}
-
-
-def convert(state_dict):
-    """``{our key: tensor}`` of an authors' LV-ViT state dict; unknown keys are refused."""
-    converted = {k: v for k, v in ((our_key(k), v) for k, v in state_dict.items()) if k}
-    unknown = [k for k in state_dict if our_key(k) is None]
-    if unknown:
-        raise LVViTConversionError(f'{len(unknown)} keys are not LV-ViT keys of the authors\' '
-                                   f'release, e.g. {unknown[:3]}')
-    if not any(k.startswith('backbone.layers.') for k in converted):
-        raise LVViTConversionError('SRC holds no LV-ViT blocks')
-    return converted
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help="the authors' checkpoint (.pth / .pth.tar)")
-    parser.add_argument('dst', help='the mmpretrain checkpoint to write (must not exist)')
-    args = parser.parse_args(argv)
-    try:
-        if not osp.isfile(args.src):
-            raise LVViTConversionError(f'SRC not found: {args.src}')
-        if osp.exists(args.dst):
-            raise LVViTConversionError(f'{args.dst} exists; refusing to overwrite it')
-        try:
-            checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
-        except Exception as err:  # unpickling fails with many exception types
-            raise LVViTConversionError(f'cannot read {args.src} as a weights-only torch '
-                                       f'checkpoint: {str(err).splitlines()[0]}') from err
-        state_dict = convert(unwrap(checkpoint))
-    except LVViTConversionError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    torch.save(dict(meta=dict(converted_from=osp.abspath(args.src)), state_dict=state_dict),
-               args.dst)
-    print(f'wrote {len(state_dict)} tensors to {args.dst}')
-    return 0
-
+# convert(state_dict) -> {our key: tensor}, refusing keys of another model; main(argv): the CLI
+convert, main = converter_entry(our_key, 'LV-ViT', 'backbone.layers.', __doc__)
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -1,0 +1,28 @@
+"""The command-line pieces tools/train.py and tools/test.py share (kept light: ``--help`` and
+bad arguments answer before the model stack is imported)."""
+import argparse
+import os
+import warnings
+
+# setuptools warns on every mmengine import that pkg_resources is deprecated; mmengine 0.10.7
+# needs it to resolve `mmseg::` bases, and the noise would bury one-line input errors.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+from mmengine.config import DictAction  # noqa: E402
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, cfg_example: str) -> None:
+    """``--cfg-options``, ``--launcher`` and the launcher's ``--local-rank``."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help=f'override settings in the config, e.g. {cfg_example}')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_run_arguments(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse; publish the local rank as ``$LOCAL_RANK`` where the launcher did not."""
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
