@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from tlalign_mm.alignment import UnsupportedBackboneError
+from tlalign_mm.alignment.kernel_swap import wrapped_stock
 from tlalign_mm.engine.hooks import TLAlignConfigError
 
 from ..conftest import config_path
@@ -59,7 +60,7 @@ def check_12_epochs_learnt_with_gap(work_dir, log_text):
 def attached_anything(model):
     backbone = model.backbone
     hooks = any(m._forward_hooks for m in model.modules())
-    kernels = any(hasattr(layer.attn.scaled_dot_product_attention, '_tlalign_stock')
+    kernels = any(wrapped_stock(layer.attn.scaled_dot_product_attention) is not None
                   for layer in backbone.layers)
     return hooks or kernels
 

@@ -8,6 +8,7 @@ class row softmax(q_cls Kᵀ) under ``no_grad`` — O(N) per head, so recomputin
 than materialising the whole N×N attention. A patch-embedding hook reports the patch grid the
 backbone computed, for pooling the pixel mix mask onto it the way the ViT tracer does.
 """
+from .kernel_swap import mark_wrapping, restore_kernel, swap_kernel
 from .propagation import head_averaged_attention
 from .tracer import UnsupportedBackboneError
 from .vit import vit_pixels_to_tokens
@@ -45,16 +46,13 @@ class LastBlockClassAttention:
         self.attention = None
         self.grid_hw = None
         self._handle = self.backbone.patch_embed.register_forward_hook(self._on_patch_embed)
-        self.attn.scaled_dot_product_attention = self._make_kernel(
-            self.attn.scaled_dot_product_attention)
+        swap_kernel(self.attn, self._make_kernel(self.attn.scaled_dot_product_attention))
 
     def detach(self):
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
-        stock = getattr(self.attn.scaled_dot_product_attention, '_tlalign_stock', None)
-        if stock is not None:
-            self.attn.scaled_dot_product_attention = stock
+        restore_kernel(self.attn)
 
     def _on_patch_embed(self, module, inputs, output):
         self.grid_hw = tuple(output[1])
@@ -76,5 +74,4 @@ class LastBlockClassAttention:
             self.attention = row[:, 0, self.backbone.num_extra_tokens:]
             return out
 
-        class_attention_kernel._tlalign_stock = stock
-        return class_attention_kernel
+        return mark_wrapping(class_attention_kernel, stock)

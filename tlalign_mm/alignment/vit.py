@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.backbones import VisionTransformer
 
+from .kernel_swap import mark_wrapping, restore_kernel, swap_kernel, wrapped_stock
 from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, LabelRidingAttention,
                                      RidingLabels, label_riding_attention, label_riding_exact)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
@@ -89,18 +90,16 @@ class ViTLabelTracer(LabelTracer):
             # One kernel object per attention for the tracer's life: a compiled backbone that
             # guards on it sees the same object on every attach.
             kernel = self._kernels.get(id(attn))
-            if kernel is None or kernel._tlalign_stock is not attn.scaled_dot_product_attention:
+            if kernel is None or wrapped_stock(kernel) is not attn.scaled_dot_product_attention:
                 kernel = self._kernels[id(attn)] = self._make_kernel(
                     attn.scaled_dot_product_attention)
-            attn.scaled_dot_product_attention = kernel
+            swap_kernel(attn, kernel)
 
     def _restore(self):
         for attn in self.attentions:
-            # Drop the instance override: the stock kernel chosen in __init__ is stored on the
-            # instance too, so restore exactly that object.
-            stock = getattr(attn.scaled_dot_product_attention, '_tlalign_stock', None)
-            if stock is not None:
-                attn.scaled_dot_product_attention = stock
+            # The stock kernel chosen in __init__ is stored on the instance too, so restore
+            # exactly that object.
+            restore_kernel(attn)
 
     # ---- tracing ---------------------------------------------------------------------------
     def _on_patch_embed(self, module, inputs, output):
@@ -138,8 +137,7 @@ class ViTLabelTracer(LabelTracer):
             self.record()
             return out
 
-        traced_kernel._tlalign_stock = stock
-        return traced_kernel
+        return mark_wrapping(traced_kernel, stock)
 
     def _traced_attention(self, stock, q, k, v, dropout_p, scale, kwargs):
         """The block's attention output; moves ``self.labels`` one block forward."""

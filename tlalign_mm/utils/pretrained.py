@@ -15,6 +15,7 @@ import os.path as osp
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from ..errors import TLAlignError
+from .checkpoint_fit import checkpoint_state_dict
 
 BACKBONE_PREFIX = 'backbone.'
 # Share of the backbone's weights (by element count) that may be absent from the checkpoint:
@@ -67,17 +68,6 @@ def check_pretrained_exists(cfg):
             'train the pre-training config first or pass --cfg-options pretrained=PATH')
 
 
-def _checkpoint_state(path):
-    from mmengine.runner.checkpoint import CheckpointLoader
-    checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('state_dict'), dict):
-        return checkpoint['state_dict']
-    if not isinstance(checkpoint, dict):
-        raise PretrainedCheckpointError(f'{path} holds a {type(checkpoint).__name__}, '
-                                        'not a state dict')
-    return checkpoint
-
-
 def _sample(keys, n=5):
     keys = sorted(keys)
     more = f' (+{len(keys) - n} more)' if len(keys) > n else ''
@@ -96,7 +86,7 @@ def check_pretrained_backbone(model, cfg):
     if init_cfg is None or not _is_local(init_cfg.get('checkpoint', '')):
         return
     path, prefix = init_cfg['checkpoint'], init_cfg.get('prefix') or ''
-    state = _checkpoint_state(path)
+    state = checkpoint_state_dict(path)
     loaded = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     if not loaded:
         tops = sorted({k.split('.', 1)[0] + '.' for k in state})
