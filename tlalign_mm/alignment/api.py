@@ -1,11 +1,16 @@
 """Public entry point: the aligned label of each image, traced exactly as in training."""
+from typing import Optional
+
 import torch
+from torch import nn
 
 from .label_sources import ExplicitSource
 from .tracer import build_tracer
 
 
-def align_labels(backbone, images, patch_labels, cls_label=None, kernel='auto'):
+def align_labels(backbone: nn.Module, images: torch.Tensor, patch_labels: torch.Tensor,
+                 cls_label: Optional[torch.Tensor] = None,
+                 kernel: str = 'auto') -> torch.Tensor:
     """Propagate token labels through ``backbone``'s attention and return image labels.
 
     Args:

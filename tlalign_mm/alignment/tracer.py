@@ -44,7 +44,7 @@ class UnsupportedBackboneError(TLAlignError, ValueError):
 _TRACERS = {}
 
 
-def register_tracer(*backbone_types):
+def register_tracer(*backbone_types: type):
     """Class decorator: ``tracer_type`` traces ``backbone_types`` (and their subclasses)."""
 
     def register(tracer_type):
@@ -57,12 +57,12 @@ def register_tracer(*backbone_types):
     return register
 
 
-def registered_tracers():
+def registered_tracers() -> dict:
     """``{backbone class: tracer class}`` of every registered tracer."""
     return dict(_TRACERS)
 
 
-def build_tracer(backbone, kernel='auto'):
+def build_tracer(backbone, kernel: str = 'auto') -> 'LabelTracer':
     """The tracer registered for the nearest class of ``backbone`` in its MRO."""
     for backbone_type in type(backbone).__mro__:
         if backbone_type in _TRACERS:
@@ -86,7 +86,7 @@ class LabelTracer:
     # may stay installed between traced passes (see :meth:`release`).
     stays_attached = False
 
-    def __init__(self, backbone, kernel='auto'):
+    def __init__(self, backbone, kernel: str = 'auto'):
         if kernel not in self.kernels:
             raise UnsupportedBackboneError(
                 f'{type(self).__name__} supports kernel in {self.kernels}, got {kernel!r}')
@@ -108,12 +108,12 @@ class LabelTracer:
     def _restore(self):
         """Undo what :meth:`_attach` changed beyond the hook handles (e.g. swapped kernels)."""
 
-    def pixels_to_tokens(self, pixel_map, grid_hw):
+    def pixels_to_tokens(self, pixel_map: torch.Tensor, grid_hw: tuple) -> torch.Tensor:
         """(B, Hp*Wp) per-token share of a (B, H, W) per-pixel share on the first grid."""
         raise NotImplementedError
 
     @property
-    def token_size(self):
+    def token_size(self) -> int:
         """Pixel side of one token of the first grid."""
         raise NotImplementedError
 
@@ -128,7 +128,7 @@ class LabelTracer:
         """Raise unless the traced pass reached the backbone's output."""
 
     # ---- shared life cycle ------------------------------------------------------------------
-    def attach(self, source):
+    def attach(self, source) -> None:
         """Trace the next forward pass(es) with initial labels from ``source``.
 
         The hooks and kernels are installed on the first call only; while they stay installed
@@ -142,7 +142,7 @@ class LabelTracer:
         self.labels = None
         self.grid_hw = None
 
-    def release(self):
+    def release(self) -> None:
         """End the traced pass(es). A tracer whose hooks pass through while it has no labels
         (``stays_attached``) keeps them installed for the next :meth:`attach`, and the backbone
         runs stock until then; any other is detached."""
@@ -151,7 +151,7 @@ class LabelTracer:
         self.source = None
         self.labels = None
 
-    def detach(self):
+    def detach(self) -> None:
         """Remove every hook and restore the stock modules; safe to call twice."""
         for handle in self._handles:
             handle.remove()
@@ -160,7 +160,7 @@ class LabelTracer:
         self._attached = False
         self.source = None
 
-    def start(self, grid_hw, num_extra_tokens=0):
+    def start(self, grid_hw: tuple, num_extra_tokens: int = 0) -> None:
         """The stem produced ``grid_hw``: take the initial labels from the source (none after
         :meth:`release`: the pass is not traced)."""
         if self.source is None:
@@ -176,18 +176,18 @@ class LabelTracer:
         self.labels = labels.float()
         self.record()
 
-    def summary_label(self):
+    def summary_label(self) -> torch.Tensor:
         """(B, D) image-level label after the traced pass, pooled like the features."""
         self._check_traced()
         self._check_complete()
         return self._pool_summary()
 
-    def token_labels(self):
+    def token_labels(self) -> torch.Tensor:
         """(B, N_tokens, D) labels of the spatial tokens (extra tokens dropped)."""
         self._check_traced()
         return self.labels[:, self.num_extra_tokens:]
 
-    def record(self):
+    def record(self) -> None:
         """Append the current labels to ``history`` when it is recording."""
         if self.history is not None:
             # Copies: a tracer may update its labels in place (the ViT riding kernel does).
@@ -212,7 +212,7 @@ class StagedLabelTracer(LabelTracer):
     kernels = ('auto', 'explicit')  # the stock modules always materialise the attention
     num_blocks = 0
 
-    def __init__(self, backbone, kernel='auto'):
+    def __init__(self, backbone, kernel: str = 'auto'):
         super().__init__(backbone, kernel)
         self._next_block = 0
         self._grid = None
