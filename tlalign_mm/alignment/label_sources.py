@@ -50,10 +50,13 @@ class MixRecordSource:
         """
         if self.mode == 'kdim':
             return traced[..., :-1]
-        share = traced[..., :1]
-        shape = (share.size(0), ) + (1, ) * (share.dim() - 2) + (-1, )
-        return torch.lerp(self.record.partner_score.reshape(shape),
-                          self.record.own_score.reshape(shape), share)
+        # (each view or slice is one more dispatched op: none for the (B, 1) image summary)
+        share = traced if traced.size(-1) == 1 else traced[..., :1]
+        own, partner = self.record.own_score, self.record.partner_score
+        if share.dim() > 2:  # every token's label: the scores broadcast over the tokens
+            shape = (share.size(0), ) + (1, ) * (share.dim() - 2) + (-1, )
+            own, partner = own.reshape(shape), partner.reshape(shape)
+        return torch.lerp(partner, own, share)
 
     def own_share(self, final):
         """(B,) aligned own-image share, for the alignment-gap log."""
