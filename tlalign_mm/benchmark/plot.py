@@ -48,11 +48,11 @@ def _differences_panel(ax, spec, comparisons, task, show_labels):
         ax.errorbar(diff.mean, row, xerr=[[diff.mean - low], [high - diff.mean]], fmt='o',
                     color=colour, markerfacecolor=colour if diff.significant else 'white',
                     capsize=3, markersize=5)
-        ax.annotate(f'{diff.mean:+.{2 if abs(diff.mean) >= 1 else 3}g}'
+        ax.annotate(f'{diff.mean:+.{2 if abs(diff.mean) >= 1 else 3}f}'
                     + (' *' if diff.significant else ''), (1.02, row),
                     xycoords=('axes fraction', 'data'), fontsize=7, va='center')
     _arm_rows(ax, [arm.label for arm in spec.arms], show_labels)
-    ax.set_xlabel(f'paired difference to baseline, 95% interval', fontsize=7)
+    ax.set_xlabel('paired difference to baseline, 95% interval', fontsize=7)
 
 
 def plot(spec, table, path, comparisons=None):
