@@ -18,7 +18,7 @@ class MixedBatch(tuple):
     """``(inputs, scores)`` as every mmpretrain batch augment returns it, plus ``record``: the
     :class:`MixRecord` of the mix (unpacking gives the pair, so it fits anywhere the pair does)."""
 
-    def __new__(cls, inputs, scores, record):
+    def __new__(cls, inputs: torch.Tensor, scores: torch.Tensor, record) -> 'MixedBatch':
         batch = super().__new__(cls, (inputs, scores))
         batch.record = record
         return batch
@@ -27,7 +27,7 @@ class MixedBatch(tuple):
 class AlignedBatchAugment:
     """Mixing augment that reports what it mixed; ``__call__`` returns a :class:`MixedBatch`."""
 
-    def mix(self, batch_inputs, batch_scores):
+    def mix(self, batch_inputs: torch.Tensor, batch_scores: torch.Tensor) -> tuple:
         """Mix ``batch_inputs`` (B, C, H, W) and the (B, K) float ``batch_scores``.
 
         Returns:
@@ -36,7 +36,7 @@ class AlignedBatchAugment:
         raise NotImplementedError
 
     @torch.compiler.disable
-    def __call__(self, batch_inputs, batch_score):
+    def __call__(self, batch_inputs: torch.Tensor, batch_score: torch.Tensor) -> MixedBatch:
         if batch_score.ndim != 2:
             raise ValueError(f'{type(self).__name__} needs one-hot/soft scores (B, num_classes), '
                              f'got shape {tuple(batch_score.shape)}')

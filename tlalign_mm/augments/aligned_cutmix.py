@@ -49,7 +49,7 @@ class AlignedCutMix(AlignedBatchAugment, CutMix):
                              'labels are built from it); correct_lam=False cannot be honoured')
         super().__init__(alpha, cutmix_minmax=cutmix_minmax, correct_lam=True)
 
-    def mix(self, batch_inputs, batch_scores):
+    def mix(self, batch_inputs: torch.Tensor, batch_scores: torch.Tensor) -> tuple:
         lam = np.random.beta(self.alpha, self.alpha)
         box, _ = self.cutmix_bbox_and_lam(batch_inputs.shape[-2:], lam)
         return paste_box(batch_inputs, batch_scores, box)

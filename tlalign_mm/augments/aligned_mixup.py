@@ -14,7 +14,7 @@ from .partner import partner_permutation
 class AlignedMixup(AlignedBatchAugment, Mixup):
     """mmpretrain's ``Mixup`` (same arguments) with a mix record."""
 
-    def mix(self, batch_inputs, batch_scores):
+    def mix(self, batch_inputs: torch.Tensor, batch_scores: torch.Tensor) -> tuple:
         lam = float(np.random.beta(self.alpha, self.alpha))
         batch_size = batch_inputs.size(0)
         index = partner_permutation(batch_size, batch_inputs.device)  # no self-pairs

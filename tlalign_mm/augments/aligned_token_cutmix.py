@@ -5,6 +5,7 @@ label is exact; λ is the kept fraction of the image, which on a divisible image
 fraction of patches.
 """
 import numpy as np
+import torch
 from mmpretrain.registry import BATCH_AUGMENTS
 
 from .aligned_batch_augment import AlignedBatchAugment
@@ -36,7 +37,7 @@ class AlignedTokenCutMix(AlignedBatchAugment):
         x1, x2 = np.clip([cx - cut_w // 2, cx - cut_w // 2 + cut_w], 0, grid_w)
         return int(y1), int(y2), int(x1), int(x2)
 
-    def mix(self, batch_inputs, batch_scores):
+    def mix(self, batch_inputs: torch.Tensor, batch_scores: torch.Tensor) -> tuple:
         height, width = batch_inputs.shape[-2:]
         grid_h, grid_w = height // self.patch_size, width // self.patch_size
         if grid_h == 0 or grid_w == 0:

@@ -14,7 +14,7 @@ misses it.
 """
 import dataclasses
 from dataclasses import dataclass, fields
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 
@@ -38,7 +38,8 @@ class MixRecord:
     partner_score: torch.Tensor
 
     @classmethod
-    def from_mix(cls, partner, lam, own_mask, scores):
+    def from_mix(cls, partner: torch.Tensor, lam, own_mask: torch.Tensor,
+                 scores: torch.Tensor) -> 'MixRecord':
         """Args: ``lam`` a Python float (known on the host: no device sync) or a (B,) tensor."""
         batch, device = scores.size(0), scores.device
         partner = partner.to(device)
@@ -49,7 +50,7 @@ class MixRecord:
                    own_mask=own_mask.to(device, torch.float32), own_score=scores,
                    partner_score=scores[partner])
 
-    def mixed_score(self):
+    def mixed_score(self) -> torch.Tensor:
         lam = self.lam[:, None]
         return lam * self.own_score + (1 - lam) * self.partner_score
 
@@ -88,13 +89,13 @@ class MixRecord:
                                     own_mask=own_mask)
         return MixRecord.concatenate([self, views])
 
-    def attach_to(self, data_samples):
+    def attach_to(self, data_samples: list) -> None:
         for i, sample in enumerate(data_samples):
             sample.set_field(self, 'mix_record', field_type='metainfo')
             sample.set_field(i, 'mix_row', field_type='metainfo')
 
     @classmethod
-    def from_data_samples(cls, data_samples):
+    def from_data_samples(cls, data_samples: list) -> Optional['MixRecord']:
         """The batch's record, or None when the batch was not mixed by an aligned augment."""
         if not data_samples or 'mix_record' not in data_samples[0]:
             return None

@@ -50,7 +50,7 @@ class MixToken(AlignedTokenCutMix):
     def __init__(self, alpha=1.0, token_size=16):
         super().__init__(alpha=alpha, patch_size=token_size)
 
-    def mix(self, batch_inputs, batch_scores):
+    def mix(self, batch_inputs: torch.Tensor, batch_scores: torch.Tensor) -> tuple:
         batch, _, height, width = batch_inputs.shape
         size = self.patch_size
         if height % size or width % size:
@@ -75,14 +75,14 @@ def _check_tokens(tokens, record):
                          "backbone's overall stride")
 
 
-def mix_tokens(tokens, record):
+def mix_tokens(tokens: torch.Tensor, record: TokenMixRecord) -> torch.Tensor:
     """(B, N, C) embeddings with the box's tokens taken from each sample's partner."""
     _check_tokens(tokens, record)
     own = record.token_own.to(tokens.device, torch.bool)[..., None]
     return torch.where(own, tokens, tokens[record.partner])
 
 
-def swap_back(token_outputs, record):
+def swap_back(token_outputs: torch.Tensor, record: TokenMixRecord) -> torch.Tensor:
     """Undo :func:`mix_tokens` on (B, N, K) per-token outputs: the partner flip is an
     involution and the box is shared, so the box outputs of sample ``partner[b]`` are the ones
     computed from sample b's content."""
