@@ -13,16 +13,15 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-from mmengine.config import Config
-
 from ..utils.atomic_io import atomic_write_json
 
 IDENTITY_FILE = 'cell.json'
 
 
-def config_digest(cfg: Config) -> str:
-    """sha256 of a config's resolved content (bases merged, variables substituted)."""
-    text = json.dumps(cfg.to_dict(), sort_keys=True, default=repr)
+def config_digest(tree: dict) -> str:
+    """sha256 of a config's resolved content (``Config.to_dict()``: bases merged, variables
+    substituted)."""
+    text = json.dumps(tree, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

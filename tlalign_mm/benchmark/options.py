@@ -7,7 +7,7 @@ key that the config does not have; a key meant to be new is written with a leadi
 """
 from typing import List
 
-from mmengine.config import Config
+
 from ..errors import TLAlignError
 
 NEW_KEY = '+'
@@ -29,11 +29,12 @@ def _has_path(node, parts):
     return True
 
 
-def checked_options(cfg: Config, options: List[str], config_path: str) -> List[str]:
+def checked_options(tree: dict, options: List[str], config_path: str) -> List[str]:
     """``options`` as tools/train.py takes them, each key checked against ``cfg``.
 
     Args:
-        cfg: the config the options will be merged into (as read from ``config_path``).
+        tree: ``Config.to_dict()`` of the config the options will be merged into (as read
+            from ``config_path``).
         options: ``key=value`` strings; a key starting with ``+`` may be new.
         config_path: named in the error.
 
@@ -41,7 +42,6 @@ def checked_options(cfg: Config, options: List[str], config_path: str) -> List[s
         UnknownOptionKey: a key without ``+`` that ``cfg`` does not have.
     """
     out = []
-    tree = cfg.to_dict()
     for option in options:
         key, _, value = option.partition('=')
         if key.startswith(NEW_KEY):

@@ -72,9 +72,9 @@ def data_root_env(data_root: str):
             os.environ['TLALIGN_DATA_ROOT'] = before
 
 
-def _options(cfg, options, what, path):
+def _options(tree, options, what, path):
     try:
-        return checked_options(cfg, options, path)
+        return checked_options(tree, options, path)
     except UnknownOptionKey as err:
         raise BenchmarkConfigError(f'{what}: {err}') from None
 
@@ -89,7 +89,8 @@ def build_plan(spec: BenchmarkSpec, work_dir: str) -> Plan:
     with data_root_env(spec.data_root):
         configs = {path: Config.fromfile(path, import_custom_modules=False)
                    for path in sorted(paths)}
-    digests = {path: config_digest(cfg) for path, cfg in configs.items()}
+    trees = {path: cfg.to_dict() for path, cfg in configs.items()}  # once per config
+    digests = {path: config_digest(tree) for path, tree in trees.items()}
     common = list(spec.cfg_options.get('all', []))
     data = dict(data=spec.make_digits) if spec.make_digits else {}  # the digits' sizes
     pretrainings, cells = {}, []
@@ -98,7 +99,7 @@ def build_plan(spec: BenchmarkSpec, work_dir: str) -> Plan:
             base = osp.join(work_dir, arm.name, f'seed{seed}')
             arm_parts = {}
             if not arm.scratch:
-                options = _options(configs[arm.pretrain],
+                options = _options(trees[arm.pretrain],
                                    common + list(spec.cfg_options.get('pretrain', [])) +
                                    arm.options + [f'randomness.seed={seed}'],
                                    f'arm {arm.name!r}', arm.pretrain)
@@ -117,7 +118,7 @@ def build_plan(spec: BenchmarkSpec, work_dir: str) -> Plan:
                 extra = common + list(spec.cfg_options.get(task.options_key, []))
                 if task.type == 'transfer':
                     extra = extra + [f'randomness.seed={seed}']
-                options = _options(configs[task.config], extra, f'task {task.name!r}',
+                options = _options(trees[task.config], extra, f'task {task.name!r}',
                                    task.config)
                 ident = identity(seed=seed, task_config=digests[task.config],
                                  task_options=options, **data, **arm_parts)
