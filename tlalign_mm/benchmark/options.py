@@ -7,7 +7,6 @@ key that the config does not have; a key meant to be new is written with a leadi
 """
 from typing import List
 
-
 from ..errors import TLAlignError
 
 NEW_KEY = '+'
