@@ -120,10 +120,11 @@ class MixedLabelHook(Hook):
         """The preprocessor's forward hook: a batch with a mix record begins."""
         samples = output.get('data_samples')
         record = MixRecord.from_data_samples(samples)
-        self.batch_samples, self.batch_record = (samples, record) if record is not None else (
-            None, None)
-        if record is not None:
-            self.rewriter.begin(record)
+        if record is None:  # an unmixed batch (RandomBatchAugment's remainder): stock labels
+            self.batch_samples = self.batch_record = None
+            return
+        self.batch_samples, self.batch_record = samples, record
+        self.rewriter.begin(record)
 
     def on_backbone_done(self, module, args, output) -> None:
         """The backbone's forward hook: write the rewriter's labels before the head's loss."""
