@@ -27,8 +27,18 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import TLAlignError, build_test_runner, one_line, write_metrics
+    from launch_utils import close_process_group
+    try:
+        metrics = test(args)
+    except BaseException:
+        close_process_group(wait_for_all=False)
+        raise
+    close_process_group()
+    return metrics
 
+
+def test(args):
+    from launch_utils import TLAlignError, build_test_runner, one_line, write_metrics
     try:  # bad input, configs, checkpoints or data: one line, exit 1
         runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
                                    args.work_dir, args.launcher, args.allow_missing_weights)

@@ -43,6 +43,16 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    from launch_utils import close_process_group
+    try:
+        train(args)
+    except BaseException:
+        close_process_group(wait_for_all=False)
+        raise
+    close_process_group()
+
+
+def train(args):
     from launch_utils import (TLAlignError, apply_amp, apply_device_defaults,
                               apply_reliability_defaults, build_runner, check_loaded_checkpoint,
                               load_config, one_line, resolve_resume)

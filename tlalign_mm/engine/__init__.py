@@ -1,4 +1,5 @@
-from .cpu_distributed import CPUDistributedDataParallel, init_cpu_process_group
+from .cpu_distributed import (CPUDistributedDataParallel, close_process_group,
+                              init_cpu_process_group)
 from .hooks import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .resumable_epoch_loop import ResumableEpochBasedTrainLoop

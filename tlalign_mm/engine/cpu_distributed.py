@@ -26,3 +26,18 @@ def init_cpu_process_group(timeout_s=1800):
         torch_dist.init_process_group(
             backend='gloo', rank=int(os.environ['RANK']),
             world_size=int(os.environ['WORLD_SIZE']), timeout=timedelta(seconds=timeout_s))
+
+
+def close_process_group(wait_for_all: bool = True) -> None:
+    """Tear the process group down before the interpreter exits.
+
+    Left to interpreter shutdown, gloo's communication threads can be destroyed while still
+    joinable, and the C++ runtime aborts a rank ("terminate called without an active
+    exception") after a run that succeeded. ``wait_for_all`` first waits until every rank is
+    done (skip it on an error path, where the other ranks may never arrive).
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    if wait_for_all:
+        torch_dist.barrier()
+    torch_dist.destroy_process_group()
