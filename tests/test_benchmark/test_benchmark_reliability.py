@@ -56,6 +56,26 @@ def test_lock_of_another_live_process_refuses(tmp_path, live_process):
     assert (tmp_path / LOCK_NAME).read_text().split()[0] == str(live_process.pid)  # untouched
 
 
+def test_the_lock_never_appears_without_its_owner(tmp_path, monkeypatch):
+    """While the owner's line is being composed (the host name looked up), a second process
+    reading the lock path must see either no lock or a complete one: an empty lock file reads as
+    stale and is taken over, and two benchmarks run on one work dir."""
+    from tlalign_mm.benchmark import locking
+    seen = []
+    real_hostname = locking.socket.gethostname
+
+    def observing_hostname():
+        path = tmp_path / LOCK_NAME
+        seen.append(path.read_text() if path.exists() else None)
+        return real_hostname()
+
+    monkeypatch.setattr(locking.socket, 'gethostname', observing_hostname)
+    with WorkDirLock(str(tmp_path)):
+        assert (tmp_path / LOCK_NAME).read_text() == f'{os.getpid()} {real_hostname()}\n'
+    assert seen and all(content is None for content in seen), seen
+    assert os.listdir(tmp_path) == []  # no staged file left behind
+
+
 def test_results_are_replaced_atomically(tmp_path, monkeypatch):
     spec = BenchmarkSpec(arms=[Arm('a', 'x.py', 'A')],
                          tasks=[Task('t', 'pretrain', 'accuracy/top1', label='T')], seeds=[0],

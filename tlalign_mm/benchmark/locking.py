@@ -2,8 +2,9 @@
 
 Two benchmark processes on one work dir would both run every unfinished cell into the same
 folders (logs overwritten or interleaved, a checkpoint written while the other reads it). The
-lock is a file created with ``O_EXCL`` (atomic on local file systems) holding the owner's pid and
-host; a second process is refused with a message naming them. A lock left by a process that no
+lock is a file holding the owner's pid and host, written complete under a temporary name and
+then hard-linked to the lock name (``link`` fails when the name exists, atomically on local file
+systems), so no process ever sees the lock without its owner; a second process is refused with a message naming them. A lock left by a process that no
 longer exists (killed, machine rebooted) is taken over, so a crash never blocks the next run.
 """
 import atexit
@@ -48,13 +49,17 @@ class WorkDirLock:
     def __init__(self, work_dir):
         self.path = osp.join(work_dir, LOCK_NAME)
 
-    def _try_create(self):
+    def _try_create(self) -> bool:
+        """Publish a lock file that already holds its owner, or return False if one exists."""
+        staged = f'{self.path}.{os.getpid()}.{socket.gethostname()}.tmp'
+        with open(staged, 'w') as f:
+            f.write(f'{os.getpid()} {socket.gethostname()}\n')
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            os.link(staged, self.path)
         except FileExistsError:
             return False
-        with os.fdopen(fd, 'w') as f:
-            f.write(f'{os.getpid()} {socket.gethostname()}\n')
+        finally:
+            os.remove(staged)
         return True
 
     def acquire(self):
