@@ -18,6 +18,7 @@ from tlalign_mm.errors import TLAlignError, ToolInputError
 from tlalign_mm.utils import check_data_roots
 from tlalign_mm.utils.checkpoint_fit import check_checkpoint_fits
 from tlalign_mm.utils.config_checks import dataset_configs
+from tlalign_mm.utils.config_options import merge_checked_options
 from tlalign_mm.utils.pretrained import (check_pretrained_backbone, check_pretrained_exists,
                                          use_pretrained)
 from tlalign_mm.utils.resume import resumable_checkpoint
@@ -94,7 +95,7 @@ def load_config(path, cfg_options, work_dir, launcher):
         raise ToolInputError(f'config not found: {path}')
     cfg = Config.fromfile(path)
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg_options = merge_checked_options(cfg, cfg_options, path)
         if 'pretrained' in cfg_options:
             use_pretrained(cfg, cfg_options['pretrained'])
     cfg.launcher = launcher

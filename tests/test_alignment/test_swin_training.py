@@ -18,7 +18,7 @@ WORKERS = LOADERS_IN_MAIN_PROCESS
 @pytest.mark.parametrize('config,schedule', [
     (SEG, ['train_cfg.max_iters=2', 'train_cfg.val_interval=100']),
     (DET, ['train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
-           'train_dataloader.dataset.indices=8']),
+           '+train_dataloader.dataset.indices=8']),
 ], ids=['seg', 'det'])
 def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path,
                                                     tool):
@@ -29,7 +29,7 @@ def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, sched
                 '--cfg-options', *pretrained_init(checkpoint), *schedule,
                 'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',
                 # mmengine validates after the last iteration whatever val_interval says
-                'val_dataloader.dataset.indices=4', *WORKERS], env_extra=ONE_THREAD)
+                '+val_dataloader.dataset.indices=4', *WORKERS], env_extra=ONE_THREAD)
     assert out.returncode == 0, out.stderr[-3000:]
     # Every backbone tensor but the new first-stage output norm (the classifier normalised only
     # its last stage) comes from the checkpoint.

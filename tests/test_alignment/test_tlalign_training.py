@@ -130,11 +130,11 @@ def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path, tool)
     out = tool(
         ['tools/train.py', cfg, '--work-dir', str(tmp_path), '--cfg-options',
          'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-         'train_dataloader.dataset.indices=2', 'train_dataloader.persistent_workers=False',
+         '+train_dataloader.dataset.indices=2', '+train_dataloader.persistent_workers=False',
          # each image once per epoch (the recipe repeats it 3x): the one batch mixes two images
          'train_dataloader.sampler.num_repeats=1',
          'val_dataloader.batch_size=2', 'val_dataloader.num_workers=0',
-         'val_dataloader.dataset.indices=2', 'val_dataloader.persistent_workers=False',
+         '+val_dataloader.dataset.indices=2', '+val_dataloader.persistent_workers=False',
          # 6 epochs of 1 iteration: the recipe's cosine phase starts after 5 warm-up epochs.
          'train_cfg.max_epochs=6', 'train_cfg.val_interval=6',
          'default_hooks.checkpoint.interval=6', 'default_hooks.logger.interval=1',

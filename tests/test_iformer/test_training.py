@@ -102,7 +102,7 @@ def test_head_loss_gets_the_traced_label(digits_root, tmp_path):
 @pytest.mark.parametrize('config,schedule', [
     (SEG, ['train_cfg.max_iters=2', 'train_cfg.val_interval=100']),
     (DET, ['train_cfg.max_epochs=1', 'train_cfg.val_interval=100',
-           'train_dataloader.dataset.indices=8']),
+           '+train_dataloader.dataset.indices=8']),
 ], ids=['seg', 'det'])
 def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, schedule, tmp_path,
                                                     tool):
@@ -112,7 +112,7 @@ def test_checkpoint_goes_through_the_dense_configs(trained_digits, config, sched
     out = tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'train'),
                 '--cfg-options', *pretrained_init(checkpoint), *schedule,
                 'train_dataloader.batch_size=4', 'default_hooks.logger.interval=1',
-                'val_dataloader.dataset.indices=4', *LOADERS_IN_MAIN_PROCESS],
+                '+val_dataloader.dataset.indices=4', *LOADERS_IN_MAIN_PROCESS],
                env_extra=ONE_THREAD)
     assert out.returncode == 0, out.stderr[-3000:]
     # Every backbone tensor but the new LayerNorms of stages 0-2 (the classifier normalised only

@@ -112,13 +112,13 @@ def test_tool_on_digits_fine_grained(digits_root, tmp_path):
     cfg = Config.fromfile(config)
     pretrained = str(tmp_path / 'pretrain.pth')
     torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), pretrained)
-    loaders = [f'{d}.{k}' for d in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-               for k in ('num_workers=0', 'persistent_workers=False')]
+    loaders = [option for d in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+               for option in (f'{d}.num_workers=0', f'+{d}.persistent_workers=False')]
     out = str(tmp_path / 'id')
     result = intrinsic_dimension.main([
         config, pretrained, '--dims', '4', '64', '--out-dir', out, '--cfg-options',
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=10', *loaders,
-        *(f'{d}.dataset.{k}' for d in ('train_dataloader', 'test_dataloader')
+        *(f'+{d}.dataset.{k}' for d in ('train_dataloader', 'test_dataloader')
           for k in ('indices=96', 'serialize_data=False'))])
     saved = json.load(open(osp.join(out, 'intrinsic_dimension.json')))
     assert saved == json.loads(json.dumps(result))

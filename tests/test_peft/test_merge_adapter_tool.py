@@ -16,8 +16,8 @@ import tlalign_mm  # noqa: F401
 from ..conftest import ROOT, config_path
 
 KADAPT = config_path('peft', 'deit-digits_kadaptation_digits-cub.py')
-LOADERS = [f'{d}.{k}' for d in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-           for k in ('num_workers=0', 'persistent_workers=False')]
+LOADERS = [option for d in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+           for option in (f'{d}.num_workers=0', f'+{d}.persistent_workers=False')]
 
 
 def tool(path, name):

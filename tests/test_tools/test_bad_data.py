@@ -61,7 +61,7 @@ def test_zero_byte_image_stops_training_in_one_line(imagenet_copy, tmp_path, too
     broken.write_bytes(b'')
     out = tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w'), '--no-validate',
                 '--cfg-options', 'train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
-                'train_dataloader.num_workers=1', 'train_dataloader.persistent_workers=False'],
+                'train_dataloader.num_workers=1', '+train_dataloader.persistent_workers=False'],
                env_extra=dict(ONE_THREAD, TLALIGN_DATA_ROOT=str(imagenet_copy.parent)))
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith(

@@ -34,8 +34,8 @@ def dist_run(tmp_path, hook_type, port):
         "                      allow_failed_imports=False)\n"
         f"custom_hooks = [{hook}, dict(type='LabelDumpHook', out_dir={str(dumps)!r})]\n")
     options = ['train_cfg.max_epochs=1', f'train_dataloader.batch_size={BATCH}',
-               'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-               'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+               'train_dataloader.num_workers=0', '+train_dataloader.persistent_workers=False',
+               'val_dataloader.num_workers=0', '+val_dataloader.persistent_workers=False',
                'model.backbone.drop_path_rate=0.0']
     env = dict(os.environ, PORT=str(port), PYTHON=sys.executable, OMP_NUM_THREADS='1')
     out = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',

@@ -27,7 +27,7 @@ UPERNET = config_path('seg', 'upernet_deit-digits_digits-ade20k.py')
 SWIN_TLALIGN = config_path('pretrain', 'swin', 'swin-digits_tlalign_digits.py')
 ITERS_PER_EPOCH, EPOCHS, EVERY = 19, 2, 7
 RUN = ['--no-validate', '--cfg-options', f'train_cfg.max_epochs={EPOCHS}',
-       'default_hooks.logger.interval=1', 'default_hooks.checkpoint.by_epoch=False',
+       'default_hooks.logger.interval=1', '+default_hooks.checkpoint.by_epoch=False',
        f'default_hooks.checkpoint.interval={EVERY}', 'default_hooks.checkpoint.max_keep_ckpts=-1',
        'randomness.deterministic=True', *LOADERS_IN_MAIN_PROCESS]
 LAST = f'iter_{ITERS_PER_EPOCH * EPOCHS}.pth'
@@ -106,7 +106,7 @@ def test_nonfinite_loss_stops_and_keeps_the_good_checkpoint(digits_root, tmp_pat
     work = str(tmp_path / 'nan')
     options = ['train_cfg.max_epochs=1', 'optim_wrapper.optimizer.lr=1e4',
                'optim_wrapper.clip_grad=None', 'default_hooks.logger.interval=1',
-               'default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=2',
+               '+default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=2',
                'default_hooks.checkpoint.max_keep_ckpts=1', 'train_cfg.val_interval=5',
                *LOADERS_IN_MAIN_PROCESS]
     runner = CellRunner(ROOT, str(digits_root), extra_env=ONE_THREAD)

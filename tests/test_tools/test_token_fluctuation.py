@@ -21,8 +21,8 @@ from ..test_alignment.test_vit_alignment import TINY, make_vit
 
 TOOL = osp.join(ROOT, 'tools', 'analysis', 'token_fluctuation.py')
 TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
-NO_WORKERS = ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-              'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+NO_WORKERS = ['train_dataloader.num_workers=0', '+train_dataloader.persistent_workers=False',
+              'val_dataloader.num_workers=0', '+val_dataloader.persistent_workers=False']
 
 
 def tool_main(argv):

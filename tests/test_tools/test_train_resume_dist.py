@@ -11,8 +11,8 @@ from ..conftest import config_path
 
 DEIT = config_path('pretrain', 'deit', 'deit-digits_cutmix_digits.py')
 FAST = ['train_cfg.max_epochs=1', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False']
+        '+train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
+        '+val_dataloader.persistent_workers=False']
 
 
 def scalars(work_dir):

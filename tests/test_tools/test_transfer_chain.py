@@ -11,9 +11,9 @@ import torch
 
 from ..conftest import config_path
 
-WORKERS = ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-           'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-           'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
+WORKERS = ['train_dataloader.num_workers=0', '+train_dataloader.persistent_workers=False',
+           'val_dataloader.num_workers=0', '+val_dataloader.persistent_workers=False',
+           'test_dataloader.num_workers=0', '+test_dataloader.persistent_workers=False']
 SEG = config_path('seg', 'upernet_deit-digits_digits-ade20k.py')
 DET = config_path('det', 'mask-rcnn_deit-digits_digits-coco.py')
 FGVC = config_path('fgvc', 'deit-digits_finetune_digits-cub.py')
@@ -66,13 +66,13 @@ def test_detection_chain(deit_checkpoint, tmp_path, tool):
     log, metrics = transfer(tool, DET, deit_checkpoint, str(tmp_path / 'det'),
                             ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
                              'default_hooks.checkpoint.interval=1',
-                             'train_dataloader.dataset.indices=32',
-                             'val_dataloader.dataset.indices=8'],
+                             '+train_dataloader.dataset.indices=32',
+                             '+val_dataloader.dataset.indices=8'],
                             str(tmp_path / 'det.json'),
                             # One epoch leaves scores low: keep every box so CocoMetric has
                             # detections to evaluate.
                             test_options=['model.test_cfg.rcnn.score_thr=0.0',
-                                          'test_dataloader.dataset.indices=8'])
+                                          '+test_dataloader.dataset.indices=8'])
     assert 'Evaluating bbox' in log and 'Evaluating segm' in log
     for key in ('coco/bbox_mAP', 'coco/segm_mAP', 'coco/bbox_mAP_50'):
         assert metrics[key] == pytest.approx(logged(log, key), abs=5e-5)

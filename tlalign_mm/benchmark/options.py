@@ -1,35 +1,19 @@
-"""``cfg_options`` of a benchmark cell, checked against the config they go to.
+"""``cfg_options`` of a benchmark cell, checked against the config they go to before anything
+runs (a misspelled key would otherwise fail only when its cell starts, hours in).
 
-mmengine's ``--cfg-options`` adds any key it is given, so a misspelled key (``pretrian=...``)
-would be dropped silently and the cell would run the config's own value. The benchmark refuses a
-key that the config does not have; a key meant to be new is written with a leading ``+``
-(``+train_cfg.val_begin=100000``), which the check accepts and strips before the run.
+The rules are tools/train.py's (``tlalign_mm.utils.config_options``): a key the config lacks is
+refused, a key written with a leading ``+`` may be new. The options reach tools/train.py as
+written, ``+`` included, and it checks them again.
 """
 from typing import List
 
-from ..errors import TLAlignError
+from ..utils.config_options import NEW_KEY, UnknownOptionKey, checked_option_keys
 
-NEW_KEY = '+'
-
-
-class UnknownOptionKey(TLAlignError, ValueError):
-    """A ``cfg_options`` key names nothing in its config."""
-
-
-def _has_path(node, parts):
-    for part in parts:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, (list, tuple)) and part.lstrip('-').isdigit() and (
-                -len(node) <= int(part) < len(node)):
-            node = node[int(part)]
-        else:
-            return False
-    return True
+__all__ = ['NEW_KEY', 'UnknownOptionKey', 'checked_options']
 
 
 def checked_options(tree: dict, options: List[str], config_path: str) -> List[str]:
-    """``options`` as tools/train.py takes them, each key checked against ``cfg``.
+    """``options`` (``key=value`` strings, as tools/train.py takes them), each key checked.
 
     Args:
         tree: ``Config.to_dict()`` of the config the options will be merged into (as read
@@ -38,17 +22,8 @@ def checked_options(tree: dict, options: List[str], config_path: str) -> List[st
         config_path: named in the error.
 
     Raises:
-        UnknownOptionKey: a key without ``+`` that ``cfg`` does not have.
+        UnknownOptionKey: a key without ``+`` that the config does not have.
     """
-    out = []
-    for option in options:
-        key, _, value = option.partition('=')
-        if key.startswith(NEW_KEY):
-            out.append(f'{key[len(NEW_KEY):]}={value}')
-            continue
-        if not _has_path(tree, key.split('.')):
-            raise UnknownOptionKey(
-                f'cfg_options key {key!r} is not in {config_path} (a misspelling would be '
-                f'ignored); write {NEW_KEY}{key}=... to add a new key on purpose')
-        out.append(option)
-    return out
+    checked_option_keys(tree, {option.partition('=')[0]: None for option in options},
+                        config_path)
+    return list(options)

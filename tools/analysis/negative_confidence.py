@@ -23,6 +23,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
+from tlalign_mm.utils.config_options import merge_checked_options  # noqa: E402
 
 NAME = 'negative_confidence'
 VIEWS = ('clean', 'shuffle', 'rotate', 'infill')
@@ -129,13 +130,13 @@ def main(argv=None):
     if not osp.isfile(args.config):
         raise SystemExit(f'error: config not found: {args.config}')
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    loader_cfg = dict(cfg.val_dataloader, num_workers=0, persistent_workers=False)
     names = args.names or [osp.splitext(osp.basename(c))[0] for c in args.checkpoints]
     results = {}
     try:
+        if args.cfg_options:
+            merge_checked_options(cfg, args.cfg_options, args.config)
+        init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+        loader_cfg = dict(cfg.val_dataloader, num_workers=0, persistent_workers=False)
         loader = Runner.build_dataloader(loader_cfg)
         for name, checkpoint in zip(names, args.checkpoints):
             model = build_model(cfg, checkpoint)

@@ -23,6 +23,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
+from tlalign_mm.utils.config_options import merge_checked_options  # noqa: E402
 
 NAME = 'token_fluctuation'
 
@@ -53,7 +54,7 @@ def load_cfg(args):
         raise ToolInputError(f'config not found: {args.config}')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        merge_checked_options(cfg, args.cfg_options, args.config)
     return cfg
 
 

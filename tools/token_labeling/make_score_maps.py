@@ -30,6 +30,7 @@ from torch.utils.data import DataLoader
 
 import tlalign_mm
 from tlalign_mm.errors import TLAlignError
+from tlalign_mm.utils.config_options import merge_checked_options
 tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
 from tlalign_mm.datasets.token_labeling import ScoreMapError, ScoreMapWriter
 
@@ -98,7 +99,8 @@ def path_depth(dataset, first_path):
 def make_score_maps(args):
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(args.config)
-    cfg.merge_from_dict(args.cfg_options)
+    if args.cfg_options:
+        merge_checked_options(cfg, args.cfg_options, args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg.pop('train_cfg', None)  # no batch augments: the annotator only infers
