@@ -13,3 +13,18 @@ class TLAlignError(Exception):
 
 class ToolInputError(TLAlignError):
     """Bad command-line input that a tool reports in one line."""
+
+
+class ChoiceError(TLAlignError, ValueError):
+    """A setting outside the values it may take."""
+
+
+def check_choice(what: str, value, choices) -> None:
+    """Refuse ``value`` unless it is one of ``choices``, suggesting the closest one."""
+    if value in choices:
+        return
+    import difflib
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    hint = f' (did you mean {close[0]!r}?)' if close else ''
+    allowed = ', '.join(repr(c) for c in choices)
+    raise ChoiceError(f'{what} must be one of {allowed}, got {value!r}{hint}')

@@ -18,6 +18,7 @@ from tlalign_mm.errors import TLAlignError, ToolInputError
 from tlalign_mm.utils import check_data_roots
 from tlalign_mm.utils.checkpoint_fit import check_checkpoint_fits
 from tlalign_mm.utils.config_checks import dataset_configs
+from tlalign_mm.utils.build_errors import config_build_errors  # noqa: F401
 from tlalign_mm.utils.config_options import merge_checked_options
 from tlalign_mm.utils.pretrained import (check_pretrained_backbone, check_pretrained_exists,
                                          use_pretrained)

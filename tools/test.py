@@ -38,11 +38,13 @@ def main(argv=None):
 
 
 def test(args):
-    from launch_utils import TLAlignError, build_test_runner, one_line, write_metrics
-    try:  # bad input, configs, checkpoints or data: one line, exit 1
-        runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
-                                   args.work_dir, args.launcher, args.allow_missing_weights)
-        metrics = runner.test()
+    from launch_utils import (TLAlignError, build_test_runner, config_build_errors, one_line,
+                              write_metrics)
+    try:  # bad input, configs (a misspelled type or keyword too), checkpoints or data: one line
+        with config_build_errors():
+            runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
+                                       args.work_dir, args.launcher, args.allow_missing_weights)
+            metrics = runner.test()
     except TLAlignError as err:
         sys.exit(f'error: {one_line(err)}')
     write_metrics(args.out_metrics, runner, metrics)

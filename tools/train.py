@@ -55,29 +55,30 @@ def main(argv=None):
 def train(args):
     from launch_utils import (TLAlignError, apply_amp, apply_device_defaults,
                               apply_reliability_defaults, build_runner, check_loaded_checkpoint,
-                              load_config, one_line, resolve_resume)
+                              config_build_errors, load_config, one_line, resolve_resume)
 
-    try:
-        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
-        if args.amp:
-            apply_amp(cfg)
-        if args.resume is not None:
-            resolve_resume(cfg, args.resume)
-        if args.no_validate:
-            cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-        if args.auto_scale_lr:
-            cfg.setdefault('auto_scale_lr', {})['enable'] = True
-        apply_device_defaults(cfg)
-        hooks = cfg.get('custom_hooks') or []
-        if not any(h.get('type') == 'DatasetSanityHook' for h in hooks):
-            hooks.append(dict(type='DatasetSanityHook'))
-        cfg.custom_hooks = hooks
-        apply_reliability_defaults(cfg, allow_nonfinite_loss=args.allow_nonfinite_loss)
-        runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'),
-                              check_pretrained=True)
-        if not args.allow_missing_weights:
-            check_loaded_checkpoint(runner, cfg.get('load_from'))
-        runner.train()
+    try:  # a misspelled type or keyword in the config is one line too
+        with config_build_errors():
+            cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+            if args.amp:
+                apply_amp(cfg)
+            if args.resume is not None:
+                resolve_resume(cfg, args.resume)
+            if args.no_validate:
+                cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+            if args.auto_scale_lr:
+                cfg.setdefault('auto_scale_lr', {})['enable'] = True
+            apply_device_defaults(cfg)
+            hooks = cfg.get('custom_hooks') or []
+            if not any(h.get('type') == 'DatasetSanityHook' for h in hooks):
+                hooks.append(dict(type='DatasetSanityHook'))
+            cfg.custom_hooks = hooks
+            apply_reliability_defaults(cfg, allow_nonfinite_loss=args.allow_nonfinite_loss)
+            runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'),
+                                  check_pretrained=True)
+            if not args.allow_missing_weights:
+                check_loaded_checkpoint(runner, cfg.get('load_from'))
+            runner.train()
     except TLAlignError as err:  # bad input, set-up, data or a non-finite loss: one line, exit 1
         sys.exit(f'error: {one_line(err)}')
     if args.out_metrics:
@@ -88,15 +89,17 @@ def train(args):
 def test_after_training(args, work_dir):
     """Evaluate the checkpoint the run recorded last, in this process: the same runner
     tools/test.py would build, without starting and importing everything a second time."""
-    from launch_utils import TLAlignError, build_test_runner, one_line, write_metrics
+    from launch_utils import (TLAlignError, build_test_runner, config_build_errors, one_line,
+                              write_metrics)
     from mmengine.runner import find_latest_checkpoint  # what CheckpointHook recorded last
     checkpoint = find_latest_checkpoint(work_dir)
     if checkpoint is None:
         sys.exit(f'error: --out-metrics: the run saved no checkpoint in {work_dir}')
     try:
-        runner = build_test_runner(args.config, checkpoint, args.cfg_options, work_dir,
-                                   args.launcher, args.allow_missing_weights)
-        metrics = runner.test()
+        with config_build_errors():
+            runner = build_test_runner(args.config, checkpoint, args.cfg_options, work_dir,
+                                       args.launcher, args.allow_missing_weights)
+            metrics = runner.test()
     except TLAlignError as err:
         sys.exit(f'error: {one_line(err)}')
     write_metrics(args.out_metrics, runner, metrics)

@@ -7,6 +7,8 @@ final token-label summary back to an image-level soft label.
 """
 import torch
 
+from ..errors import check_choice
+
 
 class MixRecordSource:
     """Initial labels from a :class:`MixRecord`.
@@ -19,8 +21,7 @@ class MixRecordSource:
     """
 
     def __init__(self, record, mode='scalar'):
-        if mode not in ('scalar', 'kdim'):
-            raise ValueError(f"label mode must be 'scalar' or 'kdim', got {mode!r}")
+        check_choice('label_mode', mode, ('scalar', 'kdim'))
         self.record = record
         self.mode = mode
 

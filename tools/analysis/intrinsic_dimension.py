@@ -140,9 +140,10 @@ def run(args):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, TOOLS)
-    from launch_utils import TLAlignError
+    from launch_utils import TLAlignError, config_build_errors
     try:
-        result = run(args)
+        with config_build_errors():
+            result = run(args)
     except TLAlignError as err:
         sys.exit(f'error: {err}')
     print(f'full fine-tune: {result["full_ft_accuracy"]:.2f}; d90 = {result["d90"]}')

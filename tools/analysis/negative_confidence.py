@@ -23,6 +23,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
+from tlalign_mm.utils.build_errors import config_build_errors  # noqa: E402
 from tlalign_mm.utils.config_options import merge_checked_options  # noqa: E402
 
 NAME = 'negative_confidence'
@@ -133,15 +134,16 @@ def main(argv=None):
     names = args.names or [osp.splitext(osp.basename(c))[0] for c in args.checkpoints]
     results = {}
     try:
-        if args.cfg_options:
-            merge_checked_options(cfg, args.cfg_options, args.config)
-        init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-        loader_cfg = dict(cfg.val_dataloader, num_workers=0, persistent_workers=False)
-        loader = Runner.build_dataloader(loader_cfg)
-        for name, checkpoint in zip(names, args.checkpoints):
-            model = build_model(cfg, checkpoint)
-            views = build_views(model.backbone, args.patch_size, args.fraction)
-            results[name] = measure(model, loader, views, args.seed, args.batches)
+        with config_build_errors():
+            if args.cfg_options:
+                merge_checked_options(cfg, args.cfg_options, args.config)
+            init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+            loader_cfg = dict(cfg.val_dataloader, num_workers=0, persistent_workers=False)
+            loader = Runner.build_dataloader(loader_cfg)
+            for name, checkpoint in zip(names, args.checkpoints):
+                model = build_model(cfg, checkpoint)
+                views = build_views(model.backbone, args.patch_size, args.fraction)
+                results[name] = measure(model, loader, views, args.seed, args.batches)
     except TLAlignError as err:
         raise SystemExit(f'error: {err}') from None
     out_dir = args.out_dir or osp.join('work_dirs', NAME,

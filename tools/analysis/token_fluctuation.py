@@ -23,6 +23,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
+from tlalign_mm.utils.build_errors import config_build_errors  # noqa: E402
 from tlalign_mm.utils.config_options import merge_checked_options  # noqa: E402
 
 NAME = 'token_fluctuation'
@@ -193,14 +194,15 @@ def main(argv=None):
     from tlalign_mm.alignment import build_tracer
     tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
     try:
-        cfg = load_cfg(args)
-        init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-        torch.manual_seed(args.seed)
-        model = build_model(cfg, args.checkpoint)
-        loader = build_loader(cfg, args.split, args.seed)
-        tracer = build_tracer(model.backbone)
-        stats = analyse(tracer, model, loader, args.batches, make_mixer(args.mix, tracer),
-                        args.seed)
+        with config_build_errors():
+            cfg = load_cfg(args)
+            init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+            torch.manual_seed(args.seed)
+            model = build_model(cfg, args.checkpoint)
+            loader = build_loader(cfg, args.split, args.seed)
+            tracer = build_tracer(model.backbone)
+            stats = analyse(tracer, model, loader, args.batches,
+                            make_mixer(args.mix, tracer), args.seed)
     except TLAlignError as err:
         sys.exit(f'error: {err}')
     config_name = osp.splitext(osp.basename(args.config))[0]

@@ -58,9 +58,10 @@ def merge(config, checkpoint, dst, cfg_options=None):
 def main(argv=None):
     args = parse_args(argv)
     sys.path.insert(0, osp.join(ROOT, 'tools'))
-    from launch_utils import TLAlignError
+    from launch_utils import TLAlignError, config_build_errors
     try:
-        state = merge(args.config, args.checkpoint, args.dst, args.cfg_options)
+        with config_build_errors():
+            state = merge(args.config, args.checkpoint, args.dst, args.cfg_options)
     except TLAlignError as err:
         sys.exit(f'error: {err}')
     print(f'wrote {args.dst}: {len(state)} tensors, adapters merged; load it with the same '

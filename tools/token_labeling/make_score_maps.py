@@ -30,6 +30,7 @@ from torch.utils.data import DataLoader
 
 import tlalign_mm
 from tlalign_mm.errors import TLAlignError
+from tlalign_mm.utils.build_errors import config_build_errors
 from tlalign_mm.utils.config_options import merge_checked_options
 tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
 from tlalign_mm.datasets.token_labeling import ScoreMapError, ScoreMapWriter
@@ -147,7 +148,8 @@ def main(argv=None):
     try:
         if osp.isdir(args.out) and __import__('os').listdir(args.out):
             raise ScoreMapError(f'{args.out} is not empty; refusing to overwrite score maps')
-        meta = make_score_maps(args)
+        with config_build_errors():
+            meta = make_score_maps(args)
     except (TLAlignError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.registry import HOOKS
-from ...errors import TLAlignError
+from ...errors import TLAlignError, check_choice
 
 
 class NonFiniteLossError(TLAlignError, FloatingPointError):
@@ -45,8 +45,7 @@ class FiniteLossHook(Hook):
     priority = 'VERY_HIGH'
 
     def __init__(self, action='raise'):
-        if action not in ('raise', 'warn'):
-            raise ValueError(f"action must be 'raise' or 'warn', got {action!r}")
+        check_choice('FiniteLossHook action', action, ('raise', 'warn'))
         self.action = action
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):

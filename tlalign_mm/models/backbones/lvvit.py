@@ -24,6 +24,8 @@ from mmpretrain.models.utils import MultiheadAttention, resize_pos_embed, to_2tu
 from mmpretrain.registry import MODELS
 from torch import nn
 
+from ...errors import check_choice
+
 
 class ConvStemPatchEmbed(BaseModule):
     """Conv stem + patch projection; returns ``(tokens (B, N, C), (Hp, Wp))`` like mmpretrain's
@@ -131,8 +133,7 @@ class LVViT(BaseBackbone):
                  interpolate_mode='bicubic', frozen_stages=-1, init_cfg=None):
         super().__init__(init_cfg)
         self.arch_settings = self._arch_settings(arch)
-        if out_type not in self.OUT_TYPES:
-            raise ValueError(f'LVViT out_type must be one of {self.OUT_TYPES}, got {out_type!r}')
+        check_choice('LVViT out_type', out_type, self.OUT_TYPES)
         settings = self.arch_settings
         self.embed_dims = settings['embed_dims']
         self.num_layers = settings['num_layers']
