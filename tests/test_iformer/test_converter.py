@@ -158,3 +158,32 @@ def test_bad_sources_fail_with_one_line_and_nothing_is_overwritten(tmp_path, cap
     assert main([str(src), str(dst)]) == 2
     assert 'exists; refusing to overwrite' in capsys.readouterr().err
     assert dst.read_bytes() == b'keep'
+
+
+def test_an_already_converted_or_empty_source_is_named_as_such(tmp_path, capsys):
+    """An mmengine checkpoint (HistoryBuffer in its message hub) or an mmpretrain state dict is
+    not 'foreign keys' or torch's unpickling advice; a zero-byte file is an empty file."""
+    from mmengine.logging import MessageHub
+    dst = tmp_path / 'ours.pth'
+    hub = MessageHub('converter_test')
+    hub.update_scalar('train/loss', 1.0)
+    runner_checkpoint = tmp_path / 'epoch_1.pth'
+    torch.save(dict(meta=dict(epoch=1), state_dict={'backbone.cls_token': torch.zeros(1)},
+                    message_hub=hub.state_dict(), param_schedulers=[]), runner_checkpoint)
+    assert main([str(runner_checkpoint), str(dst)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f'error: {runner_checkpoint} is already an mmengine / mmpretrain checkpoint (it holds '
+        "the runner's message_hub, param_schedulers); it needs no conversion: pass it as "
+        '`pretrained` or load it directly')
+    bare = tmp_path / 'bare.pth'
+    torch.save({'backbone.cls_token': torch.zeros(1), 'head.fc.weight': torch.zeros(1)}, bare)
+    assert main([str(bare), str(dst)]) == 2
+    assert 'already an mmengine / mmpretrain checkpoint (its keys are under backbone. / head.)' \
+        in capsys.readouterr().err
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    assert main([str(empty), str(dst)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f'error: corrupted checkpoint {empty}: empty file (0 bytes; an interrupted copy or '
+        'download?)')
+    assert not dst.exists()

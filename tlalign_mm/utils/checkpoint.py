@@ -70,6 +70,9 @@ def safe_torch_load(filename, map_location='cpu'):
     """``torch.load`` with ``weights_only=True`` and errors that name the cause."""
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
+    if os.path.getsize(filename) == 0:  # torch says only "EOFError" / nothing at all
+        raise CorruptedCheckpointError(f'corrupted checkpoint {filename}: empty file (0 bytes; '
+                                       'an interrupted copy or download?)')
     allow_mmengine_checkpoints()
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)

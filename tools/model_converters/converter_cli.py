@@ -5,7 +5,8 @@ A converter is one ``convert(state_dict) -> {our key: tensor}`` that raises
 line: SRC must exist and DST must not, SRC is read with ``torch.load(weights_only=True)``
 (nothing but tensors and containers), the state dict may be raw or under ``model``,
 ``state_dict`` or ``state_dict_ema`` (a ``module.`` prefix of DistributedDataParallel is
-dropped), and every refusal is one line (exit 2).
+dropped), an mmengine checkpoint (already converted) is named as one, and every refusal is one
+line (exit 2).
 """
 import argparse
 import functools
@@ -15,11 +16,37 @@ from typing import Callable, Dict, List, Optional
 
 import torch
 
+from tlalign_mm.errors import TLAlignError
+from tlalign_mm.utils.checkpoint import safe_torch_load
+
 WRAPPERS = ('model', 'state_dict', 'state_dict_ema')
+# what only our own (mmengine / mmpretrain) checkpoints hold: the runner's records (a timm
+# training checkpoint has an 'optimizer' too, so that one says nothing), and model keys under
+# the classifier's parts
+MMENGINE_RECORDS = ('message_hub', 'param_schedulers')
+MMPRETRAIN_PARTS = ('backbone.', 'neck.', 'head.', 'data_preprocessor.')
 
 
-class ConverterInputError(ValueError):
+class ConverterInputError(TLAlignError, ValueError):
     """SRC cannot be converted (missing, not a state dict, or keys of another model)."""
+
+
+def refuse_converted(checkpoint, path: str) -> None:
+    """An mmengine / mmpretrain checkpoint is already in our format: say so, instead of
+    listing its keys as foreign ones."""
+    if not isinstance(checkpoint, dict):
+        return
+    state = checkpoint.get('state_dict', checkpoint)
+    records = [key for key in MMENGINE_RECORDS if key in checkpoint]
+    ours = isinstance(state, dict) and any(
+        isinstance(k, str) and k.startswith('backbone.') for k in state) and all(
+        isinstance(k, str) and k.startswith(MMPRETRAIN_PARTS) for k in state)
+    if records or ours:
+        what = (f'it holds the runner\'s {", ".join(records)}' if records else
+                'its keys are under backbone. / head.')
+        raise ConverterInputError(
+            f'{path} is already an mmengine / mmpretrain checkpoint ({what}); it needs no '
+            'conversion: pass it as `pretrained` or load it directly')
 
 
 def source_state_dict(checkpoint) -> Dict[str, torch.Tensor]:
@@ -59,11 +86,15 @@ def read_checkpoint(path: str):
     if not osp.isfile(path):
         raise ConverterInputError(f'SRC not found: {path}')
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
+        checkpoint = safe_torch_load(path)
+    except TLAlignError as err:
+        raise ConverterInputError(str(err)) from None
     except Exception as err:  # unpickling fails with many exception types
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ConverterInputError(f'cannot read {path} as a weights-only torch checkpoint: '
                                   f'{first}') from None
+    refuse_converted(checkpoint, path)
+    return checkpoint
 
 
 def run_converter(argv: Optional[List[str]] = None, *, description: str,
