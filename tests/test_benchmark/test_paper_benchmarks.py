@@ -50,5 +50,7 @@ def test_paper_benchmark_missing_dataset_stops_before_training(tmp_path, monkeyp
                      arms=['tlalign'], tasks=['classification'])
     with pytest.raises(BenchmarkConfigError) as err:
         prepare_data(spec)
-    assert str(err.value).startswith("arm 'tlalign': dataset root not found: "
-                                     f"{tmp_path / 'no_imagenet'}")
+    assert str(err.value) == (
+        f"arm 'tlalign': dataset root not found: {tmp_path / 'no_imagenet'} "
+        f"(train_dataloader.dataset.data_root); set $IMAGENET_ROOT to your copy (it is set to "
+        f"{str(tmp_path / 'no_imagenet')!r}) or pass --cfg-options")

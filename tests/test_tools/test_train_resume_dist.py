@@ -56,8 +56,10 @@ def test_missing_data_root_is_one_line_error(tmp_path, tool):
     assert out.returncode != 0
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1, out.stderr
-    assert lines[0].startswith('error: dataset root not found:')
-    assert str(missing / 'digits_imagenet') in lines[0]
+    assert lines[0] == (f"error: dataset root not found: {missing / 'digits_imagenet'} "
+                        '(train_dataloader.dataset.data_root); create it with `python '
+                        'tools/dataset_converters/make_digits_datasets.py` (the demo data) or '
+                        'set $TLALIGN_DATA_ROOT')
     assert not (tmp_path / 'w').exists()
 
 

@@ -1,5 +1,9 @@
 """Checks run before a runner is built, so bad input fails in one line instead of a deep trace."""
+import os
 import os.path as osp
+import re
+from typing import Dict, Optional
+
 from ..errors import TLAlignError
 
 
@@ -33,15 +37,47 @@ def dataset_configs(cfg, loaders=('train_dataloader', 'val_dataloader', 'test_da
             yield from _iter_datasets(loader_cfg.get('dataset'), f'{loader}.dataset')
 
 
+_ENV_ROOT = re.compile(r'\{\{\$(\w+):([^}]*)\}\}')  # mmengine's {{$VAR:default}}
+DIGITS_VARIABLE = 'TLALIGN_DATA_ROOT'
+
+
+def root_variables(cfg) -> Dict[str, str]:
+    """``{variable: default}`` of every ``{{$VAR:default}}`` in the config and its bases (the
+    text mmengine keeps), so a missing root can be named by the variable that sets it."""
+    text = getattr(cfg, 'text', '') or ''
+    return dict(_ENV_ROOT.findall(text))
+
+
+def _setting(root: str, variables: Dict[str, str]) -> Optional[str]:
+    """The variable whose value ``root`` lies under (the longest such value wins)."""
+    root = root.rstrip('/') + '/'
+    matches = [(len(value), variable) for variable, default in variables.items()
+               for value in [os.environ.get(variable, default).rstrip('/') + '/']
+               if value != '/' and root.startswith(value)]
+    return max(matches)[1] if matches else None
+
+
+def _missing_root_hint(root: str, variables: Dict[str, str]) -> str:
+    variable = _setting(root, variables)
+    if variable == DIGITS_VARIABLE:
+        return ('create it with `python tools/dataset_converters/make_digits_datasets.py` '
+                f'(the demo data) or set ${variable}')
+    if variable is not None:
+        state = ('is set to ' + repr(os.environ[variable]) if variable in os.environ
+                 else 'is not set')
+        return f'set ${variable} to your copy (it {state}) or pass --cfg-options'
+    return 'pass --cfg-options to point at your copy'
+
+
 def check_data_roots(cfg, loaders=('train_dataloader', 'val_dataloader', 'test_dataloader')):
-    """Raise :class:`DatasetRootError` naming the first missing data root or annotation file."""
+    """Raise :class:`DatasetRootError` naming the first missing data root or annotation file,
+    and the environment variable that sets the root where the config reads one."""
+    variables = root_variables(cfg)
     for where, ds in dataset_configs(cfg, loaders):
         root = ds.get('data_root')
         if root and not osp.isdir(root):
-            raise DatasetRootError(
-                f'dataset root not found: {root} ({where}.data_root); create it with '
-                '`python tools/dataset_converters/make_digits_datasets.py` for the demo data or '
-                'pass --cfg-options to point at your copy')
+            raise DatasetRootError(f'dataset root not found: {root} ({where}.data_root); '
+                                   f'{_missing_root_hint(root, variables)}')
         ann = ds.get('ann_file')
         if root and ann:
             path = ann if osp.isabs(ann) else osp.join(root, ann)
