@@ -9,6 +9,7 @@ from mmpretrain.registry import DATASETS
 
 import tlalign_mm  # noqa: F401
 from tlalign_mm.datasets import KShotDataset, KShotError
+from tlalign_mm.datasets.kshot_dataset import kshot_indices
 
 from ..conftest import config_path
 
@@ -43,6 +44,15 @@ def test_too_many_shots_is_one_clear_error(digits_root):
         KShotDataset(cub(digits_root), shots=max(per_class.values()) + 1)
 
 
+def test_a_class_without_samples_is_refused():
+    """k of *every* class: a class with no sample at all (absent from the labels) counts too."""
+    labels = [0] * 6 + [2] * 6  # class 1 has none
+    with pytest.raises(KShotError, match='class 1 has 0 samples, fewer than shots=5'):
+        kshot_indices(labels, shots=5, seed=0)
+    with pytest.raises(KShotError, match='class 3 has 0 samples, fewer than shots=5'):
+        kshot_indices([0, 1, 2] * 5, shots=5, seed=0, num_classes=4)  # the last one missing
+
+
 def test_fewshot_configs_wrap_the_train_split():
     names = ['caltech101', 'cifar10', 'cifar100', 'cub', 'dtd', 'fgvc-aircraft', 'flowers102',
              'food101', 'oxford-pets', 'stanford-cars', 'sun397']
@@ -51,6 +61,7 @@ def test_fewshot_configs_wrap_the_train_split():
             'peft', 'fewshot', f'clip-vit-b32_kadaptation_5shot_{name}.py'))
         train = cfg.train_dataloader.dataset
         assert train.type == 'KShotDataset' and train.shots == 5 and train.seed == 0
+        assert train.num_classes == cfg.model.head.num_classes  # k of every class the head has
         assert train.dataset.split in ('train', 'trainval')
         assert cfg.test_dataloader.dataset.split == 'test'
         assert cfg.test_dataloader.dataset.type == train.dataset.type

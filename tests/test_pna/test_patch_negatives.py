@@ -109,3 +109,12 @@ def test_patch_size_must_be_a_multiple_of_the_backbone_patch():
         PatchRotate(patch_size=12).check_backbone(backbone)
     with pytest.raises(NegativeViewConfigError, match='not a multiple of the negative-view'):
         PatchShuffle(patch_size=8)(torch.zeros(1, 3, 20, 16))
+
+
+def test_shuffle_of_a_one_patch_grid_is_refused(images):
+    """One patch per image: every permutation returns the input, a 'negative' equal to it."""
+    square = images[..., :12, :12]
+    with pytest.raises(NegativeViewConfigError, match=r'PatchShuffle needs at least 2 patches '
+                       r'to shuffle, the grid of \(12, 12\) images in 12 px patches is 1x1: the '
+                       'negative view would equal its input'):
+        PatchShuffle(patch_size=12)(square)

@@ -111,6 +111,12 @@ class PatchShuffle(PatchNegativeView):
     def __call__(self, images):
         patches, grid = to_patches(images, self.patch_size)
         batch, num = patches.shape[:2]
+        if num < 2:  # one patch: every permutation returns the image itself
+            raise NegativeViewConfigError(
+                f'PatchShuffle needs at least 2 patches to shuffle, the grid of '
+                f'{tuple(images.shape[-2:])} images in {self.patch_size} px patches is '
+                f'{grid[0]}x{grid[1]}: the negative view would equal its input; use a smaller '
+                'patch_size')
         order = torch.rand(batch, num, device=images.device).argsort(dim=1)
         # Whole-patch row copies of a contiguous (B*N, C*P*P) matrix: the fastest gather here.
         rows = (order + torch.arange(batch, device=images.device)[:, None] * num).flatten()

@@ -17,8 +17,8 @@ class KShotError(TLAlignError, ValueError):
     """The dataset cannot give k samples of every class."""
 
 
-def kshot_indices(labels, shots, seed):
-    """Sorted indices holding exactly ``shots`` samples of every label in ``labels``.
+def kshot_indices(labels, shots, seed, num_classes=None):
+    """Sorted indices holding exactly ``shots`` samples of every class.
 
     Each class draws from its own sorted index list with one generator seeded by ``seed``,
     classes visited in label order, so the subset depends on the seed and the annotation only
@@ -28,13 +28,17 @@ def kshot_indices(labels, shots, seed):
         labels (Sequence[int]): the class of every sample.
         shots (int): k.
         seed (int): the sampling seed.
+        num_classes (int, optional): the class count: every class ``0..n-1`` must have
+            ``shots`` samples, one without any included. Defaults to ``max(labels) + 1`` (a
+            class missing at the end of the range is then not seen: pass the head's count).
     """
     labels = np.asarray(labels)
     if shots < 1:
         raise KShotError(f'shots must be a positive integer, got {shots}')
     rng = np.random.default_rng(seed)
     chosen = []
-    for label in np.unique(labels):
+    classes = range(int(labels.max()) + 1 if num_classes is None else num_classes)
+    for label in classes:
         members = np.flatnonzero(labels == label)
         if len(members) < shots:
             raise KShotError(f'class {int(label)} has {len(members)} samples, fewer than '
@@ -51,13 +55,16 @@ class KShotDataset:
         dataset (dict | BaseDataset): the dataset (config) to subsample.
         shots (int): k, samples kept per class.
         seed (int): sampling seed; the same seed gives the same subset. Defaults to 0.
+        num_classes (int, optional): the head's class count; every class must have ``shots``
+            samples. Defaults to ``max(label) + 1`` (see :func:`kshot_indices`).
         lazy_init (bool): defer loading the annotation, as mmengine's wrappers do.
             Defaults to False.
     """
 
-    def __init__(self, dataset, shots, seed=0, lazy_init=False):
+    def __init__(self, dataset, shots, seed=0, num_classes=None, lazy_init=False):
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.shots, self.seed = int(shots), int(seed)
+        self.num_classes = num_classes
         self._metainfo = self.dataset.metainfo
         self._fully_initialized = False
         if not lazy_init:
@@ -77,7 +84,7 @@ class KShotDataset:
             return
         if isinstance(self.dataset, BaseDataset):
             self.dataset.full_init()
-        self.indices = kshot_indices(self._labels(), self.shots, self.seed)
+        self.indices = kshot_indices(self._labels(), self.shots, self.seed, self.num_classes)
         self._fully_initialized = True
 
     def get_data_info(self, idx):

@@ -13,6 +13,7 @@ model = dict(head=dict(num_classes={{_base_.fgvc_num_classes}}))
 train_dataloader = dict(
     batch_size=64,
     dataset=dict(_delete_=True, type='KShotDataset', shots=5, seed=0,
+                 num_classes={{_base_.fgvc_num_classes}},
                  dataset={{_base_.train_dataloader.dataset}}))
 val_dataloader = dict(batch_size=64)
 test_dataloader = val_dataloader
