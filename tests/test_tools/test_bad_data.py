@@ -12,8 +12,9 @@ from mmengine.structures import PixelData
 from mmpretrain.registry import TRANSFORMS
 from mmseg.structures import SegDataSample
 
-from tlalign_mm.datasets.data_errors import (AnnotationFileError, EmptyDatasetError,
-                                             UnknownClassError, UnreadableImageError)
+from tlalign_mm.datasets.data_errors import (AnnotationFileError, EmptyClassError,
+                                             EmptyDatasetError, UnknownClassError,
+                                             UnreadableImageError)
 from tlalign_mm.datasets.dataset_checks import (check_classification_annotations,
                                                 check_not_empty, check_seg_labels,
                                                 coco_boxes_outside)
@@ -55,8 +56,9 @@ def test_unreadable_images_name_the_file(imagenet_copy):
 
 def test_zero_byte_image_stops_training_in_one_line(imagenet_copy, tmp_path, tool):
     """Loaded in a DataLoader worker: the worker's traceback does not bury the message."""
-    lines = (imagenet_copy / 'meta' / 'train.txt').read_text().splitlines()[:8]
-    (imagenet_copy / 'meta' / 'train.txt').write_text('\n'.join(lines) + '\n')
+    every = (imagenet_copy / 'meta' / 'train.txt').read_text().splitlines()
+    lines = [next(line for line in every if line.endswith(f' {c}')) for c in range(10)]
+    (imagenet_copy / 'meta' / 'train.txt').write_text('\n'.join(lines) + '\n')  # 1 per class
     broken = imagenet_copy / 'train' / lines[3].split()[0]
     broken.write_bytes(b'')
     out = tool(['tools/train.py', DEIT, '--work-dir', str(tmp_path / 'w'), '--no-validate',
@@ -136,3 +138,29 @@ def test_coco_boxes_outside_the_image_are_counted(digits_root, tmp_path):
     path = tmp_path / 'bad.json'
     path.write_text(json.dumps(coco))
     assert coco_boxes_outside(str(path)) == (2, 1)
+
+
+def test_a_class_without_samples(imagenet_copy, tmp_path, capfd):
+    """A training split where one class has no sample is refused (counts per class named);
+    an evaluation split is counted in the log and goes on."""
+    ann = imagenet_copy / 'meta' / 'train.txt'
+    lines = ann.read_text().splitlines()
+    kept = [line for line in lines if not line.endswith(' 3')]
+    ann.write_text('\n'.join(kept) + '\n')
+    counts = [sum(line.endswith(f' {c}') for line in kept) for c in range(10)]
+    assert counts[3] == 0 and min(counts[:3] + counts[4:]) > 0
+    expected = (f'{ann}: class(es) 3 (digit_3) have no samples (train_dataloader.dataset; '
+                f'samples per class: {" ".join(map(str, counts))})')
+    with pytest.raises(EmptyClassError) as err:
+        check_classification_annotations(dataset_cfg(imagenet_copy), 'train_dataloader.dataset')
+    assert str(err.value) == (expected + '; the head would be trained for classes it never '
+                              'sees: add their images or drop them from the class list')
+    check_classification_annotations(dataset_cfg(imagenet_copy), 'val_dataloader.dataset')
+    assert expected.replace('train_dataloader', 'val_dataloader') in capfd.readouterr().out
+    # folder-scanned data: an empty class folder
+    shutil.rmtree(imagenet_copy / 'train' / 'digit_5')
+    (imagenet_copy / 'train' / 'digit_5').mkdir()
+    folders = dict(type='CustomDataset', data_root=str(imagenet_copy), data_prefix='train',
+                   metainfo=dict(classes=CLASSES))
+    with pytest.raises(EmptyClassError, match=r'class\(es\) 5 \(digit_5\) have no samples'):
+        check_classification_annotations(folders, 'train_dataloader.dataset')

@@ -25,3 +25,7 @@ class UnknownClassError(DataError):
 
 class EmptyDatasetError(DataError):
     """A dataset holds no samples."""
+
+
+class EmptyClassError(DataError):
+    """A class of the head has no training sample."""

@@ -8,7 +8,9 @@ Before the runner is built (cheap, from the config and the annotation files):
   promise: a missing annotation file is an error);
 - a classification annotation file (``<path> <label>`` lines) whose label is outside the class
   list, or that lists no sample at all;
-- folder-scanned classification data whose folder names are not the configured classes.
+- folder-scanned classification data whose folder names are not the configured classes;
+- a class without a single sample: refused in a training split (the head would be trained for a
+  class it never sees), printed as a warning for the others.
 
 During training (per batch, a max over a few label tensors): a segmentation label map with a
 value that is neither a class index nor the ignore index. And once before training, a COCO
@@ -19,7 +21,8 @@ import json
 import os
 import os.path as osp
 
-from .data_errors import AnnotationFileError, EmptyDatasetError, UnknownClassError
+from .data_errors import (AnnotationFileError, EmptyClassError, EmptyDatasetError,
+                          UnknownClassError)
 
 
 def _dataset_class(type_name):
@@ -67,6 +70,7 @@ def check_classification_annotations(ds, where):
             '<label>" line per sample) or point ann_file at yours')
     with_label = ds.get('with_label', True) and ds.get('split') != 'test'
     lines = 0
+    per_class = [0] * (count or 0)
     with open(path) as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
@@ -78,8 +82,26 @@ def check_classification_annotations(ds, where):
                     raise UnknownClassError(
                         f'{path}:{number}: label {label!r} is not a class index of this '
                         f'dataset (0..{count - 1}, {count} classes)')
+                per_class[int(label)] += 1
     if lines == 0:
         raise EmptyDatasetError(f'annotation file {path} lists no samples ({where})')
+    if with_label and count is not None:
+        _check_every_class_present(per_class, classes, path, where)
+
+
+def _check_every_class_present(per_class, classes, source, where):
+    """Refuse a class with no sample in a training split; log the counts elsewhere."""
+    empty = [i for i, n in enumerate(per_class) if n == 0]
+    if not empty:
+        return
+    names = ', '.join(f'{i} ({classes[i]})' for i in empty[:5])
+    counts = ' '.join(str(n) for n in per_class)
+    message = (f'{source}: class(es) {names} have no samples ({where}; samples per class: '
+               f'{counts})')
+    if where.startswith('train_dataloader'):
+        raise EmptyClassError(f'{message}; the head would be trained for classes it never '
+                              'sees: add their images or drop them from the class list')
+    print(f'warning: {message}', flush=True)  # before the runner (and its logger) exists
 
 
 def _check_class_folders(ds, classes, where):
@@ -94,6 +116,14 @@ def _check_class_folders(ds, classes, where):
         raise UnknownClassError(
             f'{folder} has class folder(s) {unknown[:5]} that are not among the {len(classes)} '
             f'classes of {where}.metainfo; rename them or fix the class list')
+    per_class = [_count_files(osp.join(folder, name)) for name in classes]
+    _check_every_class_present(per_class, classes, folder, where)
+
+
+def _count_files(folder):
+    if not osp.isdir(folder):
+        return 0
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def check_not_empty(dataset, where):
