@@ -22,7 +22,7 @@ from tlalign_mm.utils.build_errors import config_build_errors  # noqa: F401
 from tlalign_mm.utils.config_options import merge_checked_options
 from tlalign_mm.utils.pretrained import (check_pretrained_backbone, check_pretrained_exists,
                                          use_pretrained)
-from tlalign_mm.utils.resume import resumable_checkpoint
+from tlalign_mm.utils.resume import config_changes, resumable_checkpoint
 
 # The tools run with every safety behaviour (importing tlalign_mm only registers names).
 tlalign_mm.install_safety()
@@ -55,6 +55,14 @@ def resolve_resume(cfg, resume):
     if found is None:
         print(f'--resume: no complete checkpoint in {cfg.work_dir}; starting from scratch')
     cfg.resume, cfg.load_from = found is not None, found
+
+
+def warn_config_changes(cfg):
+    """Name the settings that differ from the config the resumed checkpoint was trained with."""
+    changes = config_changes(cfg.load_from, cfg)
+    if changes:
+        print(f'warning: resuming {cfg.load_from}, which was trained with another config: '
+              f'{"; ".join(changes)}', flush=True)
 
 
 def apply_reliability_defaults(cfg, allow_nonfinite_loss=False):

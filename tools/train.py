@@ -55,7 +55,8 @@ def main(argv=None):
 def train(args):
     from launch_utils import (TLAlignError, apply_amp, apply_device_defaults,
                               apply_reliability_defaults, build_runner, check_loaded_checkpoint,
-                              config_build_errors, load_config, one_line, resolve_resume)
+                              config_build_errors, load_config, one_line, resolve_resume,
+                              warn_config_changes)
 
     try:  # a misspelled type or keyword in the config is one line too
         with config_build_errors():
@@ -74,6 +75,8 @@ def train(args):
                 hooks.append(dict(type='DatasetSanityHook'))
             cfg.custom_hooks = hooks
             apply_reliability_defaults(cfg, allow_nonfinite_loss=args.allow_nonfinite_loss)
+            if cfg.get('resume') and cfg.get('load_from'):
+                warn_config_changes(cfg)
             runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'),
                                   check_pretrained=True)
             if not args.allow_missing_weights:

@@ -147,3 +147,21 @@ def test_checkpoint_of_another_model_is_refused(reference, tmp_path, tool):
     line = out.stderr.strip().splitlines()[-1]
     assert line.startswith(f'error: checkpoint {classifier} does not fit this model')
     assert 'backbone' in line and 'Epoch(train)' not in out.stdout
+
+
+def test_resuming_another_configs_checkpoint_names_what_differs(reference, tmp_path, tool):
+    """The run ends where the checkpoint does (nothing is trained): only the warning shows."""
+    last = osp.join(reference, LAST)
+    out = tool(['tools/train.py', CUTMIX, '--work-dir', str(tmp_path / 'c'), '--resume', last,
+                *RUN], env_extra=ONE_THREAD)
+    assert out.returncode == 0, out.stderr[-2000:]
+    warning = next(line for line in out.stdout.splitlines() if line.startswith('warning: resum'))
+    assert warning.startswith(f'warning: resuming {last}, which was trained with another '
+                              "config: custom_hooks: [{'label_mode': 'scalar', 'type': "
+                              "'TLAlignHook'}, ")
+    assert ("model.train_cfg.augments: [{'alpha': 1.0, 'patch_size': 8, 'type': "
+            "'AlignedTokenCutMix'}] -> [{'type': 'CutMix', 'alpha': 1.0}]") in warning
+    out = tool(['tools/train.py', TLALIGN, '--work-dir', str(tmp_path / 't'), '--resume', last,
+                *RUN], env_extra=ONE_THREAD)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert 'trained with another config' not in out.stdout

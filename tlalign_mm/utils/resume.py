@@ -9,6 +9,7 @@ picks the newest checkpoint that actually loads and says which ones it passed ov
 """
 import glob
 import os.path as osp
+from typing import List
 
 from mmengine.logging import print_log
 
@@ -47,3 +48,43 @@ def resumable_checkpoint(work_dir):
             return path
         passed.append(path)
     return None
+
+
+# Run bookkeeping that differs between any two runs of one config, not settings of the run.
+BOOKKEEPING_KEYS = ('work_dir', 'load_from', 'resume', 'launcher')
+
+
+def _leaves(tree, prefix=''):
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _leaves(value, f'{prefix}{key}.')
+    else:
+        yield prefix[:-1], tree
+
+
+def config_changes(checkpoint: str, cfg, limit: int = 5) -> List[str]:
+    """``key: before -> now`` for settings of ``cfg`` that differ from the config the
+    checkpoint's run saved in its meta (none when the checkpoint has no config).
+
+    Resuming continues the saved optimiser, schedule and epoch counter; a checkpoint of another
+    config (another arm, another schedule) resumes without error in mmengine and produces a run
+    that is neither of the two, so the tools name what differs.
+    """
+    from mmengine.config import Config
+    meta = safe_torch_load(checkpoint).get('meta') or {}
+    text = meta.get('cfg')
+    if not isinstance(text, str):
+        return []
+    try:
+        saved = Config.fromstring(text, '.py').to_dict()
+    except Exception:  # noqa: BLE001  a config of another code version: nothing to compare
+        return []
+    before, now = dict(_leaves(saved)), dict(_leaves(cfg.to_dict()))
+    changed = [key for key in sorted(set(before) | set(now))
+               if key.split('.')[0] not in BOOKKEEPING_KEYS
+               and before.get(key, '<unset>') != now.get(key, '<unset>')]
+    lines = [f'{key}: {before.get(key, "<unset>")!r} -> {now.get(key, "<unset>")!r}'
+             for key in changed[:limit]]
+    if len(changed) > limit:
+        lines.append(f'and {len(changed) - limit} more')
+    return lines
