@@ -119,3 +119,27 @@ def test_missing_score_map_stops_training_naming_the_image(score_maps, tmp_path,
     message = str(stop.value.code)
     assert len(message.splitlines()) == 1, message
     assert message.startswith('error: no score map for image ') and rows[0] in message, message
+
+
+def test_annotator_refuses_a_checkpoint_that_does_not_fit(trained_digits, tmp_path, capsys):
+    """Another architecture's checkpoint, or a head of another class count, would annotate with
+    randomly initialised weights; nothing is written."""
+    from mmpretrain.registry import MODELS
+    from token_labeling.make_score_maps import main
+    config = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
+    swin_cfg = Config.fromfile(config_path('pretrain', 'swin', 'swin-digits_tlalign_digits.py'))
+    swin = tmp_path / 'swin.pth'
+    torch.save(dict(state_dict=MODELS.build(swin_cfg.model).state_dict()), swin)
+    out = tmp_path / 'maps'
+    assert main([config, str(swin), '--img-size', '32', '--workers', '0', '--out',
+                 str(out)]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(f'error: checkpoint {swin} does not fit this model: it has no '
+                           'weights for backbone')
+    assert line.endswith('those would run randomly initialised. Use the checkpoint of this '
+                         'config')
+    teacher = trained_digits('deit_tlalign').checkpoint
+    assert main([config, teacher, '--img-size', '32', '--workers', '0', '--out', str(out),
+                 '--cfg-options', 'model.head.num_classes=20']) == 2
+    assert 'has wrongly shaped weights for head' in capsys.readouterr().err
+    assert not out.exists()

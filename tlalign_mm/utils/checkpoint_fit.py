@@ -56,7 +56,8 @@ def check_checkpoint_fits(model, path, flag='--allow-missing-weights'):
     Args:
         model (nn.Module): the built model (a DDP wrapper is unwrapped).
         path (str): the checkpoint to be loaded.
-        flag (str): the opt-out the message tells the user about.
+        flag (str, optional): the opt-out the message tells the user about (none: the
+            caller has no opt-out).
     """
     missing, mismatched = unfilled_weights(model, checkpoint_state_dict(path))
     if not missing and not mismatched:
@@ -67,7 +68,8 @@ def check_checkpoint_fits(model, path, flag='--allow-missing-weights'):
     if mismatched:
         problems.append(f'has wrongly shaped weights for {_by_module(mismatched)}')
     example = (missing or mismatched)[0]
+    opt_out = f', or pass {flag} if that is the intent' if flag else ''
     raise CheckpointMismatchError(
         f'checkpoint {path} does not fit this model: it {" and ".join(problems)} (e.g. '
-        f'{example}); those would run randomly initialised. Use the checkpoint of this config, '
-        f'or pass {flag} if that is the intent')
+        f'{example}); those would run randomly initialised. Use the checkpoint of this config'
+        f'{opt_out}')

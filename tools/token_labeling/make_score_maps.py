@@ -31,6 +31,8 @@ from torch.utils.data import DataLoader
 import tlalign_mm
 from tlalign_mm.errors import TLAlignError
 from tlalign_mm.utils.build_errors import config_build_errors
+from tlalign_mm.utils.checkpoint_fit import check_checkpoint_fits
+from tlalign_mm.utils.config_checks import check_num_classes
 from tlalign_mm.utils.config_options import merge_checked_options
 tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
 from tlalign_mm.datasets.token_labeling import ScoreMapError, ScoreMapWriter
@@ -110,11 +112,14 @@ def make_score_maps(args):
         preprocessor['type'] = 'ClsDataPreprocessor'
         model_cfg.setdefault('data_preprocessor', preprocessor)
     model = MODELS.build(model_cfg)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
+    # every weight from the checkpoint: a random head or backbone would write plausible maps
+    check_checkpoint_fits(model, args.checkpoint, flag=None)
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True, logger='silent')
     model.eval()
     dataset = annotator_dataset(cfg, args.split, args.img_size)
     if len(dataset) == 0:
         raise AnnotatorError(f'the {args.split} dataset is empty')
+    check_num_classes(model_cfg, dataset.metainfo.get('classes'), f'the {args.split} dataset')
     loader = DataLoader(dataset, batch_size=args.batch_size, num_workers=args.workers,
                         collate_fn=pseudo_collate, shuffle=False)
     writer, row = None, 0
