@@ -20,8 +20,9 @@ from tlalign_mm.utils.checkpoint_fit import check_checkpoint_fits
 from tlalign_mm.utils.config_checks import dataset_configs
 from tlalign_mm.utils.build_errors import config_build_errors  # noqa: F401
 from tlalign_mm.utils.config_options import merge_checked_options
-from tlalign_mm.utils.pretrained import (check_pretrained_backbone, check_pretrained_exists,
-                                         use_pretrained)
+from tlalign_mm.utils.pretrained import (check_frozen_base_is_pretrained,
+                                         check_pretrained_backbone, check_pretrained_exists,
+                                         frozen_base, use_pretrained)
 from tlalign_mm.utils.resume import config_changes, resumable_checkpoint
 
 # The tools run with every safety behaviour (importing tlalign_mm only registers names).
@@ -148,14 +149,16 @@ def apply_device_defaults(cfg):
         wrapper.pop('loss_scale', None)
 
 
-def build_runner(cfg, check_loaders, check_pretrained=False):
+def build_runner(cfg, check_loaders, check_pretrained=False, allow_random_base=False):
     """Build the runner after the cheap input checks; with ``check_pretrained`` (training)
     also make sure the backbone's pre-training checkpoint exists and fits, before any weight
-    is initialised."""
+    is initialised. A frozen backbone (adapters, linear probe) needs its ``pretrained``
+    checkpoint in training and testing alike, unless ``allow_random_base``."""
     check_data_roots(cfg, check_loaders)
     for where, dataset_cfg in dataset_configs(cfg, check_loaders):
         check_classification_annotations(dataset_cfg, where)
-    if check_pretrained:
+    check_frozen_base_is_pretrained(cfg, allow_random_base)
+    if check_pretrained or frozen_base(cfg):
         check_pretrained_exists(cfg)
     deterministic = (cfg.get('randomness') or {}).get('deterministic', False)
     if deterministic:  # cuBLAS needs this before CUDA starts to be deterministic at all
@@ -166,13 +169,13 @@ def build_runner(cfg, check_loaders, check_pretrained=False):
         # a deterministic kernel would end the run; honour the request where a kernel exists
         # and warn (once per op) where none does.
         torch.use_deterministic_algorithms(True, warn_only=True)
-    if check_pretrained:
+    if check_pretrained or frozen_base(cfg):
         check_pretrained_backbone(runner.model, cfg)
     return runner
 
 
 def build_test_runner(config, checkpoint, cfg_options, work_dir, launcher,
-                      allow_missing_weights=False):
+                      allow_missing_weights=False, allow_random_base=False):
     """A runner that evaluates ``checkpoint`` with the config's test loop and evaluator: what
     tools/test.py runs, and tools/train.py ``--out-metrics`` after training."""
     cfg = load_config(config, cfg_options, work_dir, launcher)
@@ -181,7 +184,8 @@ def build_test_runner(config, checkpoint, cfg_options, work_dir, launcher,
     cfg.load_from = checkpoint
     apply_device_defaults(cfg)
     cfg.custom_hooks = [*(cfg.get('custom_hooks') or []), dict(type='DatasetSanityHook')]
-    runner = build_runner(cfg, check_loaders=('test_dataloader', ))
+    runner = build_runner(cfg, check_loaders=('test_dataloader', ),
+                          allow_random_base=allow_random_base)
     if not allow_missing_weights:
         check_loaded_checkpoint(runner, checkpoint)
     return runner

@@ -43,7 +43,8 @@ def test(args):
     try:  # bad input, configs (a misspelled type or keyword too), checkpoints or data: one line
         with config_build_errors():
             runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
-                                       args.work_dir, args.launcher, args.allow_missing_weights)
+                                       args.work_dir, args.launcher, args.allow_missing_weights,
+                                       args.allow_random_base)
             metrics = runner.test()
     except TLAlignError as err:
         sys.exit(f'error: {one_line(err)}')

@@ -18,6 +18,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, cfg_example: str) -> None
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--allow-random-base', action='store_true',
+                        help='run a frozen backbone (adapters, linear probe) without its '
+                        '`pretrained` checkpoint')
 
 
 def parse_run_arguments(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:

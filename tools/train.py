@@ -78,7 +78,8 @@ def train(args):
             if cfg.get('resume') and cfg.get('load_from'):
                 warn_config_changes(cfg)
             runner = build_runner(cfg, check_loaders=('train_dataloader', 'val_dataloader'),
-                                  check_pretrained=True)
+                                  check_pretrained=True,
+                                  allow_random_base=args.allow_random_base)
             if not args.allow_missing_weights:
                 check_loaded_checkpoint(runner, cfg.get('load_from'))
             runner.train()
@@ -101,7 +102,8 @@ def test_after_training(args, work_dir):
     try:
         with config_build_errors():
             runner = build_test_runner(args.config, checkpoint, args.cfg_options, work_dir,
-                                       args.launcher, args.allow_missing_weights)
+                                       args.launcher, args.allow_missing_weights,
+                                       args.allow_random_base)
             metrics = runner.test()
     except TLAlignError as err:
         sys.exit(f'error: {one_line(err)}')

@@ -75,3 +75,37 @@ def test_train_merge_and_plain_model_agree(digits_root, tmp_path):
     key = 'backbone.layers.0.attn.qkv.weight'
     assert (merged[key] - frozen[key]).abs().max() > 0
     assert torch.equal(merged[key][64:128], frozen[key][64:128])  # k rows untouched
+
+
+@pytest.mark.parametrize('config,why', [
+    (KADAPT, 'KAdaptationModel adapts a frozen backbone'),
+    (config_path('peft', 'deit-digits_lora_digits-cub.py'), 'adapts a frozen backbone'),
+    (config_path('peft', 'deit-digits_linear_digits-cub.py'),
+     'the backbone is frozen (frozen_stages=4)'),
+])
+def test_a_frozen_base_without_pretrained_is_refused(digits_root, tmp_path, capsys, config, why):
+    """Train, test and merge alike: adapters or a linear probe over random weights they never
+    change would give a number that means nothing."""
+    checkpoint = str(tmp_path / 'adapter.pth')
+    torch.save(dict(state_dict={}), checkpoint)
+    ending = (", but `pretrained` is None: it would be trained and evaluated on random weights "
+              "it never changes; pass --cfg-options pretrained=PATH (the pre-training "
+              "checkpoint), or --allow-random-base if a random frozen base is the intent")
+    runs = [(tool(['tools'], 'train').main, [config, '--work-dir', str(tmp_path / 'w'),
+                                             '--cfg-options', *LOADERS]),
+            (tool(['tools'], 'test').main, [config, checkpoint, '--cfg-options', *LOADERS])]
+    if 'linear' not in config:
+        runs.append((tool(['tools', 'model_converters'], 'merge_adapter').main,
+                     [config, checkpoint, str(tmp_path / 'merged.pth')]))
+    for main, argv in runs:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        message = str(exit_.value.code)
+        assert message.startswith('error: ') and message.endswith(ending), message
+        assert why in message
+    assert not (tmp_path / 'w').exists() and not (tmp_path / 'merged.pth').exists()
+    # the flag lets the run past this check (here to the next one: an empty checkpoint)
+    with pytest.raises(SystemExit) as exit_:
+        tool(['tools'], 'test').main([config, checkpoint, '--allow-random-base',
+                                      '--cfg-options', *LOADERS])
+    assert f'checkpoint {checkpoint} does not fit this model' in str(exit_.value.code)

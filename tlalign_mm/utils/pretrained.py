@@ -52,6 +52,39 @@ def pretrained_init_cfg(cfg):
     return None
 
 
+RANDOM_BASE_FLAG = '--allow-random-base'
+
+
+def frozen_base(cfg) -> str:
+    """Why ``cfg``'s backbone keeps (part of) its weights frozen, or '' when it trains them all.
+
+    An adapter wrapper (KAdaptation, q/v LoRA: any backbone with a ``base_state_dict``) and a
+    linear probe (``frozen_stages``) train on top of weights they never change; from a random
+    initialisation they produce a number that looks like a result and means nothing.
+    """
+    from mmpretrain.registry import MODELS
+    backbone = (cfg.get('model') or {}).get('backbone') or {}
+    kind = backbone.get('type')
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    if cls is not None and hasattr(cls, 'base_state_dict'):
+        return f'{cls.__name__} adapts a frozen backbone'
+    if (backbone.get('frozen_stages') or 0) > 0:
+        return f'the backbone is frozen (frozen_stages={backbone["frozen_stages"]})'
+    return ''
+
+
+def check_frozen_base_is_pretrained(cfg, allow_random_base: bool = False) -> None:
+    """Refuse a frozen backbone without a ``pretrained`` checkpoint, in one line."""
+    if allow_random_base or pretrained_init_cfg(cfg) is not None:
+        return
+    why = frozen_base(cfg)
+    if why:
+        raise PretrainedCheckpointError(
+            f'{why}, but `pretrained` is None: it would be trained and evaluated on random '
+            'weights it never changes; pass --cfg-options pretrained=PATH (the pre-training '
+            f'checkpoint), or {RANDOM_BASE_FLAG} if a random frozen base is the intent')
+
+
 def _is_local(path):
     return '://' not in path
 

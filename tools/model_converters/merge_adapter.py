@@ -27,10 +27,12 @@ def parse_args(argv=None):
     parser.add_argument('dst', help='where to write the merged checkpoint (must not exist)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. pretrained=PATH')
+    parser.add_argument('--allow-random-base', action='store_true',
+                        help='merge although `pretrained` is None (a random frozen backbone)')
     return parser.parse_args(argv)
 
 
-def merge(config, checkpoint, dst, cfg_options=None):
+def merge(config, checkpoint, dst, cfg_options=None, allow_random_base=False):
     """Build the adapted model, load ``checkpoint``, write the merged state dict to ``dst``."""
     import torch
     from mmengine.registry import init_default_scope
@@ -38,7 +40,8 @@ def merge(config, checkpoint, dst, cfg_options=None):
     from mmpretrain.registry import MODELS
 
     sys.path.insert(0, osp.join(ROOT, 'tools'))
-    from launch_utils import ToolInputError, load_config
+    from launch_utils import (ToolInputError, check_frozen_base_is_pretrained,
+                              check_pretrained_backbone, check_pretrained_exists, load_config)
     from tlalign_mm.models.peft import merged_model_state_dict
 
     if osp.exists(dst):
@@ -46,8 +49,11 @@ def merge(config, checkpoint, dst, cfg_options=None):
     if not osp.isfile(checkpoint):
         raise ToolInputError(f'checkpoint not found: {checkpoint}')
     cfg = load_config(config, cfg_options, None, 'none')
+    check_frozen_base_is_pretrained(cfg, allow_random_base)
+    check_pretrained_exists(cfg)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
+    check_pretrained_backbone(model, cfg)  # the frozen base it loaded fits the backbone
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     state = merged_model_state_dict(model)
     torch.save(dict(meta=dict(merged_from=osp.abspath(checkpoint), config=osp.abspath(config)),
@@ -61,7 +67,8 @@ def main(argv=None):
     from launch_utils import TLAlignError, config_build_errors
     try:
         with config_build_errors():
-            state = merge(args.config, args.checkpoint, args.dst, args.cfg_options)
+            state = merge(args.config, args.checkpoint, args.dst, args.cfg_options,
+                          args.allow_random_base)
     except TLAlignError as err:
         sys.exit(f'error: {err}')
     print(f'wrote {args.dst}: {len(state)} tensors, adapters merged; load it with the same '
