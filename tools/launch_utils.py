@@ -23,6 +23,7 @@ from tlalign_mm.utils.config_options import merge_checked_options
 from tlalign_mm.utils.pretrained import (check_frozen_base_is_pretrained,
                                          check_pretrained_backbone, check_pretrained_exists,
                                          frozen_base, use_pretrained)
+from tlalign_mm.utils.output_guard import refuse_earlier_run, refuse_existing  # noqa: F401
 from tlalign_mm.utils.resume import config_changes, resumable_checkpoint
 
 # The tools run with every safety behaviour (importing tlalign_mm only registers names).
@@ -53,9 +54,11 @@ def resolve_resume(cfg, resume):
         cfg.resume, cfg.load_from = True, resume
         return
     found = resumable_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
-    if found is None:
-        print(f'--resume: no complete checkpoint in {cfg.work_dir}; starting from scratch')
-    cfg.resume, cfg.load_from = found is not None, found
+    if found is None:  # the config's own load_from (a fine-tuning start), if any, stays
+        print(f'--resume: no complete checkpoint in {cfg.work_dir}; starting from the start')
+        cfg.resume = False
+        return
+    cfg.resume, cfg.load_from = True, found
 
 
 def warn_config_changes(cfg):

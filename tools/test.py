@@ -17,6 +17,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out-metrics', help='write the metrics dict as JSON to this file')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace an existing --out-metrics file (refused without it)')
     parser.add_argument(
         '--allow-missing-weights', action='store_true',
         help='evaluate even if the checkpoint leaves model weights uninitialised')
@@ -39,9 +41,10 @@ def main(argv=None):
 
 def test(args):
     from launch_utils import (TLAlignError, build_test_runner, config_build_errors, one_line,
-                              write_metrics)
+                              refuse_existing, write_metrics)
     try:  # bad input, configs (a misspelled type or keyword too), checkpoints or data: one line
         with config_build_errors():
+            refuse_existing([args.out_metrics], args.overwrite)
             runner = build_test_runner(args.config, args.checkpoint, args.cfg_options,
                                        args.work_dir, args.launcher, args.allow_missing_weights,
                                        args.allow_random_base)

@@ -36,6 +36,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out-metrics', help='after training, evaluate the last checkpoint with the config\'s '
         'test loop, as tools/test.py does, and write the metrics as JSON to this file')
+    parser.add_argument(
+        '--overwrite', action='store_true',
+        help='train into a work dir that holds another run\'s checkpoints, and replace an '
+        'existing --out-metrics file (without it both are refused)')
     add_run_arguments(parser, 'model.head.num_classes=10')
     return parse_run_arguments(parser, argv)
 
@@ -55,12 +59,15 @@ def main(argv=None):
 def train(args):
     from launch_utils import (TLAlignError, apply_amp, apply_device_defaults,
                               apply_reliability_defaults, build_runner, check_loaded_checkpoint,
-                              config_build_errors, load_config, one_line, resolve_resume,
-                              warn_config_changes)
+                              config_build_errors, load_config, one_line, refuse_earlier_run,
+                              refuse_existing, resolve_resume, warn_config_changes)
 
     try:  # a misspelled type or keyword in the config is one line too
         with config_build_errors():
             cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+            refuse_existing([args.out_metrics], args.overwrite)
+            if args.resume is None:
+                refuse_earlier_run(cfg.work_dir, args.overwrite)
             if args.amp:
                 apply_amp(cfg)
             if args.resume is not None:

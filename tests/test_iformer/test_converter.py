@@ -158,6 +158,8 @@ def test_bad_sources_fail_with_one_line_and_nothing_is_overwritten(tmp_path, cap
     assert main([str(src), str(dst)]) == 2
     assert 'exists; refusing to overwrite' in capsys.readouterr().err
     assert dst.read_bytes() == b'keep'
+    assert main([str(src), str(dst), '--overwrite']) == 0  # told to: replaced
+    assert len(torch.load(dst, weights_only=True)['state_dict']) == len(authors_state('small'))
 
 
 def test_an_already_converted_or_empty_source_is_named_as_such(tmp_path, capsys):

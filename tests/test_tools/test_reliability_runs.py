@@ -165,3 +165,37 @@ def test_resuming_another_configs_checkpoint_names_what_differs(reference, tmp_p
                 *RUN], env_extra=ONE_THREAD)
     assert out.returncode == 0, out.stderr[-2000:]
     assert 'trained with another config' not in out.stdout
+
+
+def test_nothing_written_is_overwritten(reference, tmp_path, tool):
+    """Training into another run's work dir, or writing metrics over an existing file, is
+    refused before anything runs; --resume / --overwrite are the explicit ways."""
+    files = {name: open(osp.join(reference, name), 'rb').read()
+             for name in os.listdir(reference) if osp.isfile(osp.join(reference, name))}
+    out = tool(['tools/train.py', CUTMIX, '--work-dir', reference, *RUN], env_extra=ONE_THREAD)
+    assert out.returncode != 0
+    assert out.stderr.strip().splitlines()[-1].startswith(
+        f'error: work dir {reference} holds the checkpoints of an earlier run (iter_14.pth, '
+        'iter_21.pth, iter_28.pth (+3 more)); pass --resume to continue it, --overwrite to '
+        'train over it, or choose another --work-dir')
+    assert 'Epoch(train)' not in out.stdout and 'Iter(train)' not in out.stdout
+    metrics = tmp_path / 'metrics.json'
+    metrics.write_text('{"accuracy/top1": 12.5}')
+    for argv in (['tools/train.py', CUTMIX, '--work-dir', str(tmp_path / 'w'), *RUN[:1],
+                  '--out-metrics', str(metrics), *RUN[1:]],
+                 ['tools/test.py', TLALIGN, osp.join(reference, LAST), '--work-dir',
+                  str(tmp_path / 't'), '--out-metrics', str(metrics)]):
+        out = tool(argv, env_extra=ONE_THREAD)
+        assert out.returncode != 0
+        assert out.stderr.strip().splitlines()[-1] == (
+            f'error: {metrics} exists; refusing to overwrite it (pass --overwrite to replace '
+            'it, or choose another output)')
+    assert metrics.read_text() == '{"accuracy/top1": 12.5}'
+    assert not (tmp_path / 'w').exists()
+    assert files == {name: open(osp.join(reference, name), 'rb').read() for name in files}
+    out = tool(['tools/test.py', TLALIGN, osp.join(reference, LAST), '--work-dir',
+                str(tmp_path / 't'), '--out-metrics', str(metrics), '--overwrite',
+                '--cfg-options', *LOADERS_IN_MAIN_PROCESS], env_extra=ONE_THREAD)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert 'accuracy/top1' in json.loads(metrics.read_text()) and \
+        json.loads(metrics.read_text())['accuracy/top1'] != 12.5

@@ -171,6 +171,19 @@ def test_tool_on_trained_and_untrained_model(trained_checkpoint, tmp_path, tool)
     check_consistent(*read_outputs(str(tmp_path / 'pixel')), samples=32)
     assert pixel['mix'] == 'pixel' and pixel['split'] == 'train'
 
+    # a second run into the same folder replaces nothing unless told to
+    before = {p.name: p.read_bytes() for p in (tmp_path / 'none').iterdir()}
+    with pytest.raises(SystemExit) as err:
+        tool_main([TLALIGN, 'none', '--batches', '1', '--out-dir', str(tmp_path / 'none')])
+    assert str(err.value.code) == (
+        f"error: {tmp_path / 'none' / 'token_fluctuation.csv'} (and 2 more) exists; refusing "
+        'to overwrite it (pass --overwrite to replace it, or choose another output)')
+    assert {p.name: p.read_bytes() for p in (tmp_path / 'none').iterdir()} == before
+    again = tool_main([TLALIGN, 'none', '--batches', '1', '--out-dir', str(tmp_path / 'none'),
+                       '--overwrite'])
+    assert again['layers'][0]['samples'] == 64  # one val batch, where the first run had two
+    assert json.loads((tmp_path / 'none' / 'token_fluctuation.json').read_text()) == again
+
 
 def test_tool_input_errors_are_one_line(digits_root, tmp_path, tool):
     out = tool([TOOL, TLALIGN, str(tmp_path / 'missing.pth')])

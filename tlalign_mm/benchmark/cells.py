@@ -94,7 +94,12 @@ class CellRunner:
         os.makedirs(work_dir, exist_ok=True)
         options = ['--cfg-options', *cfg_options] if cfg_options else []
         if metrics_file:
+            if osp.isfile(metrics_file):  # an unfinished cell's: not a result of this run
+                os.remove(metrics_file)
             options = ['--out-metrics', metrics_file, *options]
+        # an unfinished cell (a killed benchmark) continues from its newest checkpoint; its
+        # folder only ever holds runs of the same identity (plan.check_reuse)
+        options = ['--resume', *options]
         if self.gpus > 1:
             args = ['bash', 'tools/dist_train.sh', config, str(self.gpus)]
         else:

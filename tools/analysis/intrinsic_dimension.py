@@ -39,6 +39,7 @@ def parse_args(argv=None):
                         help='reference accuracy of full fine-tuning (default: train it)')
     parser.add_argument('--metric', default='accuracy/top1', help='test metric to report')
     parser.add_argument('--out-dir', help='default: work_dirs/intrinsic_dimension/<config>')
+    parser.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (schedule, lr, loaders, ...)')
     return parser.parse_args(argv)
@@ -103,7 +104,8 @@ def plot(result, path):
 
 def run(args):
     sys.path.insert(0, TOOLS)
-    from launch_utils import ToolInputError, apply_device_defaults, load_config
+    from launch_utils import (ToolInputError, apply_device_defaults, load_config,
+                              refuse_existing)
     from tlalign_mm.intrinsic import SubspaceModel, d90
     from tlalign_mm.utils.pretrained import check_pretrained_exists, use_pretrained
 
@@ -111,6 +113,8 @@ def run(args):
         raise ToolInputError(f'checkpoint not found: {args.checkpoint}')
     out_dir = args.out_dir or osp.join('work_dirs', 'intrinsic_dimension',
                                        osp.splitext(osp.basename(args.config))[0])
+    refuse_existing([osp.join(out_dir, f'intrinsic_dimension.{ext}') for ext in ('json', 'png')]
+                    + [osp.join(out_dir, f'd{dim}') for dim in args.dims], args.overwrite)
     cfg = load_config(args.config, args.cfg_options, out_dir, 'none')
     use_pretrained(cfg, args.checkpoint)
     check_pretrained_exists(cfg)

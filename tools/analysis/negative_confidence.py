@@ -24,6 +24,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
 from tlalign_mm.utils.build_errors import config_build_errors  # noqa: E402
+from tlalign_mm.utils.output_guard import refuse_existing  # noqa: E402
 from tlalign_mm.utils.config_options import merge_checked_options  # noqa: E402
 
 NAME = 'negative_confidence'
@@ -41,6 +42,7 @@ def parse_args(argv=None):
     p.add_argument('--batches', type=int, default=0, help='val batches to use (0: all)')
     p.add_argument('--seed', type=int, default=0, help='seeds the views (same for every ckpt)')
     p.add_argument('--out-dir', help=f'output folder (default: work_dirs/{NAME}/<config name>)')
+    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override settings in the config')
     args = p.parse_args(argv)
@@ -132,8 +134,12 @@ def main(argv=None):
         raise SystemExit(f'error: config not found: {args.config}')
     cfg = Config.fromfile(args.config)
     names = args.names or [osp.splitext(osp.basename(c))[0] for c in args.checkpoints]
+    out_dir = args.out_dir or osp.join('work_dirs', NAME,
+                                       osp.splitext(osp.basename(args.config))[0])
     results = {}
     try:
+        refuse_existing([osp.join(out_dir, f'{NAME}.{ext}') for ext in ('json', 'png')],
+                        args.overwrite)
         with config_build_errors():
             if args.cfg_options:
                 merge_checked_options(cfg, args.cfg_options, args.config)
@@ -146,8 +152,6 @@ def main(argv=None):
                 results[name] = measure(model, loader, views, args.seed, args.batches)
     except TLAlignError as err:
         raise SystemExit(f'error: {err}') from None
-    out_dir = args.out_dir or osp.join('work_dirs', NAME,
-                                       osp.splitext(osp.basename(args.config))[0])
     os.makedirs(out_dir, exist_ok=True)
     with open(osp.join(out_dir, f'{NAME}.json'), 'w') as f:
         json.dump(dict(config=args.config, checkpoints=dict(zip(names, args.checkpoints)),

@@ -51,6 +51,7 @@ def parse_args(argv=None):
                    help="cpu: the process's CPU time (all threads) instead of wall time; on a "
                    'shared, busy CPU machine it is far less inflated by other jobs')
     p.add_argument('--out', help='JSON output (default: print only)')
+    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
     return p.parse_args(argv)
 
 
@@ -88,6 +89,11 @@ def timed_rounds(functions, args):
 def main(argv=None):
     args = parse_args(argv)
     import tlalign_mm  # noqa: F401  registers the views
+    from tlalign_mm.utils.output_guard import OutputExistsError, refuse_existing
+    try:
+        refuse_existing([args.out], args.overwrite)
+    except OutputExistsError as err:
+        sys.exit(f'error: {err}')
     from tlalign_mm.augments.patch_negatives import PatchInfill, PatchRotate, PatchShuffle
     from tlalign_mm.models.losses import NegativeUniformLoss
     torch.manual_seed(0)

@@ -72,6 +72,7 @@ def build_parser(kernels, add_help=True):
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', help='write the results as JSON here')
+    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
     p.add_argument('--count-ops', action='store_true',
                    help='instead of timing: count the dispatched aten ops and tlalign_mm Python '
                    'calls of one full train step per arm (machine-independent host work)')
@@ -247,10 +248,10 @@ def cuda_memory(arm_state, batch, args):
 def recorded_settings(args):
     """The run's settings as stored with its results.
 
-    Everything but ``--out``: where the record is written is a machine-local path, not a
-    setting of the measurement, and records are kept in the repository.
+    Everything but ``--out`` / ``--overwrite``: where (and whether over an older file) the
+    record is written is not a setting of the measurement, and records are kept in the repository.
     """
-    return {k: v for k, v in vars(args).items() if k != 'out'}
+    return {k: v for k, v in vars(args).items() if k not in ('out', 'overwrite')}
 
 
 def write_results(results, path):
@@ -300,6 +301,11 @@ def main(argv=None):
     args = parse_args(argv)
     if args.memory_child:
         return memory_child(args.memory_child, args)
+    from tlalign_mm.utils.output_guard import OutputExistsError, refuse_existing
+    try:
+        refuse_existing([args.out], args.overwrite)
+    except OutputExistsError as err:
+        sys.exit(f'error: {err}')
     if args.count_ops:
         return count_ops(args)
 

@@ -24,6 +24,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from tlalign_mm.errors import TLAlignError, ToolInputError  # noqa: E402
 from tlalign_mm.utils.build_errors import config_build_errors  # noqa: E402
+from tlalign_mm.utils.output_guard import refuse_existing  # noqa: E402
 from tlalign_mm.utils.config_options import merge_checked_options  # noqa: E402
 
 NAME = 'token_fluctuation'
@@ -36,6 +37,7 @@ def parse_args(argv=None):
     p.add_argument('--batches', type=int, default=4, help='number of CutMix-ed batches')
     p.add_argument('--out-dir', help='output folder (default: work_dirs/token_fluctuation/'
                    '<config name>)')
+    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
     p.add_argument('--split', choices=['val', 'train'], default='val',
                    help="which of the config's dataloaders supplies the images")
     p.add_argument('--mix', choices=['token', 'pixel'], default='token',
@@ -193,7 +195,11 @@ def main(argv=None):
     import tlalign_mm
     from tlalign_mm.alignment import build_tracer
     tlalign_mm.install_safety()  # weights-only checkpoint loading, the stack check
+    config_name = osp.splitext(osp.basename(args.config))[0]
+    out_dir = args.out_dir or osp.join('work_dirs', NAME, config_name)
     try:
+        refuse_existing([osp.join(out_dir, f'{NAME}.{ext}') for ext in ('csv', 'json', 'png')],
+                        args.overwrite)
         with config_build_errors():
             cfg = load_cfg(args)
             init_default_scope(cfg.get('default_scope', 'mmpretrain'))
@@ -205,8 +211,6 @@ def main(argv=None):
                             make_mixer(args.mix, tracer), args.seed)
     except TLAlignError as err:
         sys.exit(f'error: {err}')
-    config_name = osp.splitext(osp.basename(args.config))[0]
-    out_dir = args.out_dir or osp.join('work_dirs', NAME, config_name)
     meta = dict(config=args.config, config_name=config_name, checkpoint=args.checkpoint,
                 checkpoint_name=osp.basename(args.checkpoint), backbone=type(
                     model.backbone).__name__, mix=args.mix, split=args.split, seed=args.seed)

@@ -2,7 +2,7 @@
 
 A converter is one ``convert(state_dict) -> {our key: tensor}`` that raises
 :class:`ConverterInputError` for keys of another model; :func:`run_converter` is its command
-line: SRC must exist and DST must not, SRC is read with ``torch.load(weights_only=True)``
+line: SRC must exist and DST must not (unless ``--overwrite``), SRC is read with ``torch.load(weights_only=True)``
 (nothing but tensors and containers), the state dict may be raw or under ``model``,
 ``state_dict`` or ``state_dict_ema`` (a ``module.`` prefix of DistributedDataParallel is
 dropped), an mmengine checkpoint (already converted) is named as one, and every refusal is one
@@ -18,6 +18,7 @@ import torch
 
 from tlalign_mm.errors import TLAlignError
 from tlalign_mm.utils.checkpoint import safe_torch_load
+from tlalign_mm.utils.output_guard import refuse_existing
 
 WRAPPERS = ('model', 'state_dict', 'state_dict_ema')
 # what only our own (mmengine / mmpretrain) checkpoints hold: the runner's records (a timm
@@ -103,12 +104,12 @@ def run_converter(argv: Optional[List[str]] = None, *, description: str,
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='the checkpoint to convert (.pth / .pth.tar)')
     parser.add_argument('dst', help='the mmpretrain checkpoint to write (must not exist)')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing DST')
     args = parser.parse_args(argv)
     try:
-        if osp.exists(args.dst):
-            raise ConverterInputError(f'{args.dst} exists; refusing to overwrite it')
+        refuse_existing([args.dst], args.overwrite)
         state = convert(source_state_dict(read_checkpoint(args.src)))
-    except ConverterInputError as err:
+    except TLAlignError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
     torch.save(dict(meta=dict(converted_from=osp.abspath(args.src)), state_dict=state),

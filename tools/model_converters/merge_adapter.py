@@ -27,12 +27,13 @@ def parse_args(argv=None):
     parser.add_argument('dst', help='where to write the merged checkpoint (must not exist)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. pretrained=PATH')
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing DST')
     parser.add_argument('--allow-random-base', action='store_true',
                         help='merge although `pretrained` is None (a random frozen backbone)')
     return parser.parse_args(argv)
 
 
-def merge(config, checkpoint, dst, cfg_options=None, allow_random_base=False):
+def merge(config, checkpoint, dst, cfg_options=None, allow_random_base=False, overwrite=False):
     """Build the adapted model, load ``checkpoint``, write the merged state dict to ``dst``."""
     import torch
     from mmengine.registry import init_default_scope
@@ -41,11 +42,11 @@ def merge(config, checkpoint, dst, cfg_options=None, allow_random_base=False):
 
     sys.path.insert(0, osp.join(ROOT, 'tools'))
     from launch_utils import (ToolInputError, check_frozen_base_is_pretrained,
-                              check_pretrained_backbone, check_pretrained_exists, load_config)
+                              check_pretrained_backbone, check_pretrained_exists, load_config,
+                              refuse_existing)
     from tlalign_mm.models.peft import merged_model_state_dict
 
-    if osp.exists(dst):
-        raise ToolInputError(f'{dst} exists; refusing to overwrite it (choose another DST)')
+    refuse_existing([dst], overwrite)
     if not osp.isfile(checkpoint):
         raise ToolInputError(f'checkpoint not found: {checkpoint}')
     cfg = load_config(config, cfg_options, None, 'none')
@@ -68,7 +69,7 @@ def main(argv=None):
     try:
         with config_build_errors():
             state = merge(args.config, args.checkpoint, args.dst, args.cfg_options,
-                          args.allow_random_base)
+                          args.allow_random_base, args.overwrite)
     except TLAlignError as err:
         sys.exit(f'error: {err}')
     print(f'wrote {args.dst}: {len(state)} tensors, adapters merged; load it with the same '

@@ -17,7 +17,9 @@ with ``TOKEN_LABEL_ROOT=DIR``. DIR must be new or empty.
 """
 import argparse
 import copy
+import os
 import os.path as osp
+import shutil
 import sys
 
 import torch
@@ -52,6 +54,8 @@ def parse_args(argv):
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--workers', type=int, default=4)
+    parser.add_argument('--overwrite', action='store_true',
+                        help='delete the score maps already in --out and write new ones')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     return parser.parse_args(argv)
 
@@ -151,8 +155,11 @@ def make_score_maps(args):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        if osp.isdir(args.out) and __import__('os').listdir(args.out):
-            raise ScoreMapError(f'{args.out} is not empty; refusing to overwrite score maps')
+        if osp.isdir(args.out) and os.listdir(args.out):
+            if not args.overwrite:
+                raise ScoreMapError(f'{args.out} is not empty; refusing to overwrite score maps '
+                                    '(pass --overwrite to replace them)')
+            shutil.rmtree(args.out)
         with config_build_errors():
             meta = make_score_maps(args)
     except (TLAlignError, FileNotFoundError) as err:
