@@ -124,6 +124,9 @@ def test_hook_refuses_unsupported_backbone(digits_root, tmp_path):
         Runner.from_cfg(cfg).train()
 
 
+DIGITS = '[' + ','.join(f'digit_{i}' for i in range(10)) + ']'
+
+
 def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path, tool):
     """The paper-scale TL-Align config on an ImageNet-format folder (digits, 224 px crops)."""
     cfg = config_path('pretrain', 'deit', 'deit-small_tlalign_8xb128_in1k.py')
@@ -140,7 +143,11 @@ def test_deit_small_imagenet_config_starts_training(digits_root, tmp_path, tool)
          'default_hooks.checkpoint.interval=6', 'default_hooks.logger.interval=1',
          # fp32: the recipe's AMP becomes bf16 autocast on CPU, about 40x slower on this
          # machine; the AMP swap is tested by test_paper_pretrain_recipes.py.
-         'optim_wrapper.type=OptimWrapper'],
+         'optim_wrapper.type=OptimWrapper',
+         # the digits' 10 classes, not ImageNet's 1000 (a class without images is refused)
+         'model.head.num_classes=10', 'data_preprocessor.num_classes=10',
+         f'+train_dataloader.dataset.metainfo.classes={DIGITS}',
+         f'+val_dataloader.dataset.metainfo.classes={DIGITS}'],
         env_extra={'IMAGENET_ROOT': str(digits_root / 'digits_imagenet')})
     assert out.returncode == 0, out.stderr[-3000:]
     log = out.stdout + out.stderr

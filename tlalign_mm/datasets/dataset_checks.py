@@ -95,7 +95,10 @@ def _check_every_class_present(per_class, classes, source, where):
     if not empty:
         return
     names = ', '.join(f'{i} ({classes[i]})' for i in empty[:5])
-    counts = ' '.join(str(n) for n in per_class)
+    if len(empty) > 5:
+        names += f' and {len(empty) - 5} more'
+    counts = (' '.join(str(n) for n in per_class) if len(per_class) <= 20 else
+              f'{len(empty)} of {len(per_class)} classes have none')
     message = (f'{source}: class(es) {names} have no samples ({where}; samples per class: '
                f'{counts})')
     if where.startswith('train_dataloader'):
