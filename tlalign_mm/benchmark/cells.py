@@ -85,7 +85,12 @@ class CellRunner:
                                   stderr=subprocess.STDOUT)
         if proc.returncode != 0:
             with open(log_path) as f:
-                tail = ''.join(f.readlines()[-25:])
+                lines = f.readlines()
+            last = lines[-1].strip() if lines else ''
+            if last.startswith('error: '):  # the tool's own one-line report: that is the cause
+                raise CellFailed(f'{" ".join(args[:3])} failed: {last[len("error: "):]} '
+                                 f'(log: {log_path})')
+            tail = ''.join(lines[-25:])
             raise CellFailed(f'{" ".join(args[:3])} failed (exit {proc.returncode}); '
                              f'log: {log_path}\n{tail}')
 
