@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 import tlalign_mm  # noqa: E402  registers the project's modules
 from tlalign_mm.datasets.dataset_checks import check_classification_annotations
-from tlalign_mm.engine import close_process_group, init_cpu_process_group  # noqa: F401
+from tlalign_mm.engine import init_cpu_process_group, process_group_closed  # noqa: F401
 from tlalign_mm.errors import TLAlignError, ToolInputError
 from tlalign_mm.utils import check_data_roots
 from tlalign_mm.utils.checkpoint_fit import check_checkpoint_fits

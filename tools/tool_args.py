@@ -2,6 +2,7 @@
 bad arguments answer before the model stack is imported)."""
 import argparse
 import os
+import sys
 import warnings
 
 # setuptools warns on every mmengine import that pkg_resources is deprecated; mmengine 0.10.7
@@ -29,3 +30,12 @@ def parse_run_arguments(parser: argparse.ArgumentParser, argv=None) -> argparse.
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def run_tool(work, args: argparse.Namespace):
+    """``work(args)`` with the tools folder importable, then the process group (if any)
+    closed: gloo aborts a rank that interpreter shutdown leaves it to."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from launch_utils import process_group_closed
+    with process_group_closed():
+        return work(args)

@@ -5,10 +5,9 @@ Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import os.path as osp
 import sys
 
-from tool_args import add_run_arguments, parse_run_arguments
+from tool_args import add_run_arguments, parse_run_arguments, run_tool
 
 
 def parse_args(argv=None):
@@ -45,15 +44,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    from launch_utils import close_process_group
-    try:
-        train(args)
-    except BaseException:
-        close_process_group(wait_for_all=False)
-        raise
-    close_process_group()
+    run_tool(train, parse_args(argv))
 
 
 def train(args):

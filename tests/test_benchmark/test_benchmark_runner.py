@@ -3,6 +3,7 @@ import json
 import os
 import os.path as osp
 import re
+import sys
 
 import pytest
 
@@ -137,3 +138,22 @@ def test_missing_dataset_fails_before_training(tmp_path, tool):
     assert out.returncode != 0
     assert "arm 'tlalign': dataset root not found" in out.stderr
     assert not (tmp_path / 'bench').exists()
+
+
+def test_a_cell_that_fails_in_one_line_reports_that_line(digits_root, tmp_path, tool):
+    """A misspelled type reaches the cell's tools/train.py (the plan checks keys, not values);
+    the benchmark's own error is the tool's line, not a log tail."""
+    config = tmp_path / 'typo.py'
+    config.write_text(SHORT.replace("pretrain=['train_cfg.max_epochs=1',",
+                                    "pretrain=['model.backbone.type=VisionTransfomer', "
+                                    "'train_cfg.max_epochs=1',"))
+    work = tmp_path / 'bench'
+    out = bench(tool, config, work, env={'TLALIGN_DATA_ROOT': str(digits_root)})
+    assert out.returncode != 0
+    log = work / 'tlalign' / 'seed0' / 'pretrain' / 'train.log'
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"error: {sys.executable} "
+        f"tools/train.py configs/pretrain/deit/deit-digits_tlalign_digits.py failed: unknown "
+        "type 'VisionTransfomer': not in the mmpretrain::model registry (did you mean "
+        "VisionTransformer or RevVisionTransformer or VisionTransformerClsHead?) "
+        f"(log: {log})")

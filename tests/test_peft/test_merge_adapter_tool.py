@@ -109,3 +109,18 @@ def test_a_frozen_base_without_pretrained_is_refused(digits_root, tmp_path, caps
         tool(['tools'], 'test').main([config, checkpoint, '--allow-random-base',
                                       '--cfg-options', *LOADERS])
     assert f'checkpoint {checkpoint} does not fit this model' in str(exit_.value.code)
+
+
+def test_merge_refuses_a_checkpoint_of_another_model_in_one_line(digits_root, tmp_path):
+    pretrain_cfg = Config.fromfile(config_path('fgvc', 'deit-digits_finetune_digits-cub.py'))
+    pretrained = str(tmp_path / 'pretrain.pth')
+    torch.save(dict(state_dict=MODELS.build(pretrain_cfg.model).state_dict()), pretrained)
+    merger = tool(['tools', 'model_converters'], 'merge_adapter')
+    # a plain classifier's checkpoint (no adapters at all) given as the adapter checkpoint
+    with pytest.raises(SystemExit) as exit_:
+        merger.main([KADAPT, pretrained, str(tmp_path / 'merged.pth'), '--cfg-options',
+                     f'pretrained={pretrained}'])
+    message = str(exit_.value.code)
+    assert message.startswith(f'error: checkpoint {pretrained} does not fit this model: it has '
+                              'no weights for backbone')
+    assert '\n' not in message and not (tmp_path / 'merged.pth').exists()

@@ -6,6 +6,7 @@ initialisation when a process group already exists, so ``tools/train.py`` create
 itself and selects this wrapper, which drops the device ids (DDP requires none for CPU modules).
 """
 import os
+from contextlib import contextmanager
 
 import torch.distributed as torch_dist
 from mmengine.model import MMDistributedDataParallel
@@ -41,3 +42,15 @@ def close_process_group(wait_for_all: bool = True) -> None:
     if wait_for_all:
         torch_dist.barrier()
     torch_dist.destroy_process_group()
+
+
+@contextmanager
+def process_group_closed():
+    """Run a tool's work, then :func:`close_process_group`: after all ranks are done when it
+    succeeded, at once when it raised (or exited with an error)."""
+    try:
+        yield
+    except BaseException:
+        close_process_group(wait_for_all=False)
+        raise
+    close_process_group()

@@ -42,8 +42,8 @@ def merge(config, checkpoint, dst, cfg_options=None, allow_random_base=False, ov
 
     sys.path.insert(0, osp.join(ROOT, 'tools'))
     from launch_utils import (ToolInputError, check_frozen_base_is_pretrained,
-                              check_pretrained_backbone, check_pretrained_exists, load_config,
-                              refuse_existing)
+                              check_checkpoint_fits, check_pretrained_backbone,
+                              check_pretrained_exists, load_config, refuse_existing)
     from tlalign_mm.models.peft import merged_model_state_dict
 
     refuse_existing([dst], overwrite)
@@ -55,7 +55,13 @@ def merge(config, checkpoint, dst, cfg_options=None, allow_random_base=False, ov
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = MODELS.build(cfg.model)
     check_pretrained_backbone(model, cfg)  # the frozen base it loaded fits the backbone
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    check_checkpoint_fits(model, checkpoint, flag=None)  # adapters and head, all of them
+    try:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    except RuntimeError as err:  # keys of another adapter / architecture: name the first
+        first = str(err).strip().splitlines()[0]
+        raise ToolInputError(f'{checkpoint} is not a checkpoint of this adapter config: '
+                             f'{first}') from None
     state = merged_model_state_dict(model)
     torch.save(dict(meta=dict(merged_from=osp.abspath(checkpoint), config=osp.abspath(config)),
                     state_dict=state), dst)
