@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from ..conftest import ROOT
+
 # One arm: every cell is a real train + test process pair (the cost of this file); reports with
 # several arms are tested on written metrics (test_statistics.py).
 SHORT = """
@@ -153,7 +155,7 @@ def test_a_cell_that_fails_in_one_line_reports_that_line(digits_root, tmp_path, 
     log = work / 'tlalign' / 'seed0' / 'pretrain' / 'train.log'
     assert out.stderr.strip().splitlines()[-1] == (
         f"error: {sys.executable} "
-        f"tools/train.py configs/pretrain/deit/deit-digits_tlalign_digits.py failed: unknown "
-        "type 'VisionTransfomer': not in the mmpretrain::model registry (did you mean "
+        f"tools/train.py {ROOT}/configs/pretrain/deit/deit-digits_tlalign_digits.py failed: "
+        "unknown type 'VisionTransfomer': not in the mmpretrain::model registry (did you mean "
         "VisionTransformer or RevVisionTransformer or VisionTransformerClsHead?) "
         f"(log: {log})")

@@ -4,8 +4,9 @@ Two benchmark processes on one work dir would both run every unfinished cell int
 folders (logs overwritten or interleaved, a checkpoint written while the other reads it). The
 lock is a file holding the owner's pid and host, written complete under a temporary name and
 then hard-linked to the lock name (``link`` fails when the name exists, atomically on local file
-systems), so no process ever sees the lock without its owner; a second process is refused with a message naming them. A lock left by a process that no
-longer exists (killed, machine rebooted) is taken over, so a crash never blocks the next run.
+systems), so no process ever sees the lock without its owner; a second process is refused with
+a message naming them. A lock left by a process that no longer exists (killed, machine
+rebooted) is taken over, so a crash never blocks the next run.
 """
 import atexit
 import os

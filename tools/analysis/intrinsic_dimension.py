@@ -39,7 +39,8 @@ def parse_args(argv=None):
                         help='reference accuracy of full fine-tuning (default: train it)')
     parser.add_argument('--metric', default='accuracy/top1', help='test metric to report')
     parser.add_argument('--out-dir', help='default: work_dirs/intrinsic_dimension/<config>')
-    parser.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace existing outputs (refused without it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (schedule, lr, loaders, ...)')
     return parser.parse_args(argv)

@@ -42,7 +42,8 @@ def parse_args(argv=None):
     p.add_argument('--batches', type=int, default=0, help='val batches to use (0: all)')
     p.add_argument('--seed', type=int, default=0, help='seeds the views (same for every ckpt)')
     p.add_argument('--out-dir', help=f'output folder (default: work_dirs/{NAME}/<config name>)')
-    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace existing outputs (refused without it)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='override settings in the config')
     args = p.parse_args(argv)

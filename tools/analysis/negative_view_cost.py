@@ -51,7 +51,8 @@ def parse_args(argv=None):
                    help="cpu: the process's CPU time (all threads) instead of wall time; on a "
                    'shared, busy CPU machine it is far less inflated by other jobs')
     p.add_argument('--out', help='JSON output (default: print only)')
-    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace existing outputs (refused without it)')
     return p.parse_args(argv)
 
 

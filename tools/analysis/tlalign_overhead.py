@@ -72,7 +72,8 @@ def build_parser(kernels, add_help=True):
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', help='write the results as JSON here')
-    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace existing outputs (refused without it)')
     p.add_argument('--count-ops', action='store_true',
                    help='instead of timing: count the dispatched aten ops and tlalign_mm Python '
                    'calls of one full train step per arm (machine-independent host work)')

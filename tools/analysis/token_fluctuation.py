@@ -37,7 +37,8 @@ def parse_args(argv=None):
     p.add_argument('--batches', type=int, default=4, help='number of CutMix-ed batches')
     p.add_argument('--out-dir', help='output folder (default: work_dirs/token_fluctuation/'
                    '<config name>)')
-    p.add_argument('--overwrite', action='store_true', help='replace existing outputs (refused without it)')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace existing outputs (refused without it)')
     p.add_argument('--split', choices=['val', 'train'], default='val',
                    help="which of the config's dataloaders supplies the images")
     p.add_argument('--mix', choices=['token', 'pixel'], default='token',
