@@ -144,8 +144,20 @@ def test_checkpoint_holds_only_trainable_and_round_trips(tmp_path):
 
 def test_clear_errors():
     with pytest.raises(AdapterTargetError, match='match no nn.Linear'):
-        KAdaptationModel(TINY_VIT, num_terms=4, targets=['no_such_layer'])
+        KAdaptationModel(TINY_VIT, num_terms=4, targets=[dict(type='no_such_layer')])
+    with pytest.raises(AdapterTargetError, match="targets take LoRAModel's form"):
+        KAdaptationModel(TINY_VIT, num_terms=4, targets=['qkv'])  # the one form: dicts
     with pytest.raises(AdapterShapeError, match='not divisible by num_terms=5'):
         KAdaptationModel(TINY_VIT, num_terms=5)
     with pytest.raises(AdapterShapeError, match='fused qkv'):
-        KAdaptationModel(TINY_VIT, num_terms=4, targets=['ffn.layers.1'])
+        KAdaptationModel(TINY_VIT, num_terms=4, targets=[dict(type='ffn.layers.1')])
+
+
+def test_targets_in_lora_models_form_with_per_target_settings():
+    """One target form for both adapter wrappers: mmpretrain LoRAModel's dicts; the first
+    matching target's scale / drop_rate win, the wrapper's apply elsewhere."""
+    model = KAdaptationModel(TINY_VIT, num_terms=4, scale=3.0, drop_rate=0.1, targets=[
+        dict(type=r'layers\.0\.attn\.qkv', scale=2.0, drop_rate=0.0), dict(type='qkv')])
+    first, second = (model.module.layers[i].attn.qkv for i in (0, 1))
+    assert (first.scale, first.kron_dropout.p) == (2.0, 0.0)
+    assert (second.scale, second.kron_dropout.p) == (3.0, 0.1)

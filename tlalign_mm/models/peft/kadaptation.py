@@ -24,8 +24,22 @@ class AdapterTargetError(TLAlignError, ValueError):
     """No layer of the wrapped module matched the adapter's targets."""
 
 
-def _matches(name, targets):
-    return any(re.fullmatch(t, name) or name.endswith(t) for t in targets)
+def _matching_target(name, targets):
+    """The first target whose ``type`` matches ``name`` as mmpretrain's ``LoRAModel`` matches
+    (full regex match or name suffix), or None."""
+    for target in targets:
+        if re.fullmatch(target['type'], name) or name.endswith(target['type']):
+            return target
+    return None
+
+
+def _checked_targets(targets):
+    """``targets`` in ``LoRAModel``'s one form: dicts with a ``type``."""
+    if not targets or not all(isinstance(t, dict) and 'type' in t for t in targets):
+        raise AdapterTargetError(
+            f'KAdaptation targets take LoRAModel\'s form, e.g. [dict(type=\'qkv\')] (a '
+            f'target may also set scale and drop_rate), got {targets!r}')
+    return list(targets)
 
 
 def _suffixes(key):
@@ -44,32 +58,37 @@ class KAdaptationModel(PlainWeightsMixin, BaseModule):
             Defaults to 32 (the paper's ViT-B setting: B_i 24×24).
         scale (float): s, the factor on the Kronecker sum. Defaults to 160 (the paper's).
         drop_rate (float): dropout on the Kronecker sum while training. Defaults to 0.5.
-        targets (Sequence[str]): regexes (full match) or name suffixes of the fused qkv
-            Linear layers to adapt. Defaults to ``('qkv',)``.
+        targets (Sequence[dict]): as in mmpretrain's ``LoRAModel``: ``dict(type=<regex (full
+            match) or name suffix>)`` per group of fused qkv Linear layers, optionally with its
+            own ``scale`` / ``drop_rate``. Defaults to ``[dict(type='qkv')]``.
         init_cfg (dict, optional): given to the wrapped module (so that the project's
             ``pretrained`` variable reaches it); it is applied at construction, before the
             layers are replaced, so the pre-trained keys load under their own names.
     """
 
-    def __init__(self, module, num_terms=32, scale=160.0, drop_rate=0.5, targets=('qkv',),
-                 init_cfg=None):
+    def __init__(self, module, num_terms=32, scale=160.0, drop_rate=0.5,
+                 targets=(dict(type='qkv'), ), init_cfg=None):
         super().__init__()
         module = dict(module)
         if init_cfg is not None:
             module['init_cfg'] = init_cfg
         self.module = MODELS.build(module)
         self.module.init_weights()
+        targets = _checked_targets(targets)
         self.shared = SharedKroneckerFactors(num_terms)
         adapted = []
         for name, layer in list(self.module.named_modules()):
-            if isinstance(layer, nn.Linear) and _matches(name, targets):
+            target = _matching_target(name, targets) if isinstance(layer, nn.Linear) else None
+            if target is not None:
                 parent_name, _, child = name.rpartition('.')
                 parent = self.module.get_submodule(parent_name)
-                setattr(parent, child, KroneckerQVLinear(layer, self.shared, scale, drop_rate))
+                setattr(parent, child, KroneckerQVLinear(
+                    layer, self.shared, target.get('scale', scale),
+                    target.get('drop_rate', drop_rate)))
                 adapted.append(name)
         if not adapted:
             raise AdapterTargetError(
-                f'KAdaptation targets {list(targets)} match no nn.Linear of '
+                f'KAdaptation targets {targets} match no nn.Linear of '
                 f'{type(self.module).__name__}; name its fused qkv layers (e.g. "qkv")')
         print_log(f'KAdaptation on {len(adapted)} qkv layers (n={num_terms}, scale={scale}, '
                   f'dropout={drop_rate})', logger='current')

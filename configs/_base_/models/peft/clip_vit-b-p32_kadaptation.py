@@ -4,5 +4,5 @@
 _base_ = ['./clip_vit-b-p32.py']
 model = dict(backbone=dict(
     _delete_=True, type='KAdaptationModel', module={{_base_.clip_backbone}}, num_terms=32,
-    scale=160.0, drop_rate=0.5, targets=['qkv'],
+    scale=160.0, drop_rate=0.5, targets=[dict(type='qkv')],
     init_cfg=dict(type='Pretrained', checkpoint={{_base_.pretrained}}, prefix='backbone.')))
