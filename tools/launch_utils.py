@@ -161,7 +161,8 @@ def build_runner(cfg, check_loaders, check_pretrained=False, allow_random_base=F
     for where, dataset_cfg in dataset_configs(cfg, check_loaders):
         check_classification_annotations(dataset_cfg, where)
     check_frozen_base_is_pretrained(cfg, allow_random_base)
-    if check_pretrained or frozen_base(cfg):
+    check_pretrained = check_pretrained or bool(frozen_base(cfg))  # testing a frozen base too
+    if check_pretrained:
         check_pretrained_exists(cfg)
     deterministic = (cfg.get('randomness') or {}).get('deterministic', False)
     if deterministic:  # cuBLAS needs this before CUDA starts to be deterministic at all
@@ -172,7 +173,7 @@ def build_runner(cfg, check_loaders, check_pretrained=False, allow_random_base=F
         # a deterministic kernel would end the run; honour the request where a kernel exists
         # and warn (once per op) where none does.
         torch.use_deterministic_algorithms(True, warn_only=True)
-    if check_pretrained or frozen_base(cfg):
+    if check_pretrained:
         check_pretrained_backbone(runner.model, cfg)
     return runner
 

@@ -59,10 +59,10 @@ def train(args):
             refuse_existing([args.out_metrics], args.overwrite)
             if args.resume is None:
                 refuse_earlier_run(cfg.work_dir, args.overwrite)
+            else:
+                resolve_resume(cfg, args.resume)
             if args.amp:
                 apply_amp(cfg)
-            if args.resume is not None:
-                resolve_resume(cfg, args.resume)
             if args.no_validate:
                 cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
             if args.auto_scale_lr:
