@@ -37,8 +37,8 @@ def randomise_adapters(model, seed=1):
 def naive_delta(layer, which):
     """s · Σ_i kron(l_i r_iᵀ, u_i v_iᵀ), one torch.kron per term."""
     shared = layer.shared
-    left, right = getattr(shared, f'{which}_left'), getattr(shared, f'{which}_right')
-    u, v = getattr(layer, f'kron_{which}_u'), getattr(layer, f'kron_{which}_v')
+    left, right = getattr(shared, f'lora_{which}_left'), getattr(shared, f'lora_{which}_right')
+    u, v = getattr(layer, f'lora_{which}_u'), getattr(layer, f'lora_{which}_v')
     total = sum(torch.kron(torch.outer(left[i], right[i]), torch.outer(u[i], v[i]))
                 for i in range(shared.num_terms))
     return layer.scale * total
@@ -55,7 +55,7 @@ def test_delta_and_forward_match_naive_reference():
     w0, b0 = layer.original_layer.weight, layer.original_layer.bias
     dq, dv = naive_delta(layer, 'q'), naive_delta(layer, 'v')
     weight = w0 + torch.cat([dq, torch.zeros_like(dq), dv])
-    bias = b0 + torch.cat([layer.kron_bias, torch.zeros(32), layer.kron_bias])
+    bias = b0 + torch.cat([layer.lora_bias, torch.zeros(32), layer.lora_bias])
     torch.testing.assert_close(layer(x), x @ weight.T + bias, atol=1e-5, rtol=1e-5)
     # k rows untouched; q and v rows changed
     out, ref = layer(x), layer.original_layer(x)
@@ -94,10 +94,10 @@ def test_every_factor_gets_gradient_after_one_step():
     model = MODELS.build(classifier(kadapt(TINY_VIT, drop_rate=0.5), 32))
     trainable = {n: p for n, p in model.named_parameters() if p.requires_grad}
     assert set(trainable) == {
-        'backbone.shared.q_left', 'backbone.shared.q_right', 'backbone.shared.v_left',
-        'backbone.shared.v_right', 'head.layers.head.weight', 'head.layers.head.bias',
+        *(f'backbone.shared.lora_{w}_{side}' for w in 'qv' for side in ('left', 'right')),
+        'head.layers.head.weight', 'head.layers.head.bias',
         *(f'backbone.module.layers.{i}.attn.qkv.{p}' for i in range(2) for p in (
-            'kron_q_u', 'kron_q_v', 'kron_v_u', 'kron_v_v', 'kron_bias'))}
+            'lora_q_u', 'lora_q_v', 'lora_v_u', 'lora_v_v', 'lora_bias'))}
     optim = torch.optim.SGD(trainable.values(), lr=0.5)
     inputs = torch.randn(4, 3, 32, 32)
     from mmpretrain.structures import DataSample
@@ -112,7 +112,7 @@ def test_every_factor_gets_gradient_after_one_step():
     first = step()
     # LoRA-style start: only the zero factors (v of B_i), the biases and the head move first
     for name, grad in first.items():
-        moves = name.endswith(('kron_q_v', 'kron_v_v', 'kron_bias')) or 'head' in name
+        moves = name.endswith(('lora_q_v', 'lora_v_v', 'lora_bias')) or 'head' in name
         assert (grad is not None and grad.abs().sum() > 0) == moves, name
     optim.step()
     second = step()
@@ -159,5 +159,25 @@ def test_targets_in_lora_models_form_with_per_target_settings():
     model = KAdaptationModel(TINY_VIT, num_terms=4, scale=3.0, drop_rate=0.1, targets=[
         dict(type=r'layers\.0\.attn\.qkv', scale=2.0, drop_rate=0.0), dict(type='qkv')])
     first, second = (model.module.layers[i].attn.qkv for i in (0, 1))
-    assert (first.scale, first.kron_dropout.p) == (2.0, 0.0)
-    assert (second.scale, second.kron_dropout.p) == (3.0, 0.1)
+    assert (first.scale, first.lora_dropout.p) == (2.0, 0.0)
+    assert (second.scale, second.lora_dropout.p) == (3.0, 0.1)
+
+
+def test_checkpoint_with_earlier_adapter_key_names_loads_every_factor():
+    """Checkpoints written before the adapter took LoRAModel's ``lora_`` names (``shared.q_left``,
+    ``qkv.kron_q_u``, ``qkv.kron_bias``) load every factor; without the rename LoRAModel's load
+    hook would drop them as frozen keys and the adapter would silently restart."""
+    from mmengine.runner.checkpoint import load_state_dict
+    torch.manual_seed(0)
+    model = MODELS.build(classifier(kadapt(TINY_VIT), 32))
+    randomise_adapters(model)
+    earlier = {}
+    for key, value in model.state_dict().items():
+        key = key.replace('shared.lora_', 'shared.').replace('qkv.lora_', 'qkv.kron_')
+        earlier[key] = value
+    assert 'backbone.shared.q_left' in earlier and any('kron_bias' in k for k in earlier)
+    torch.manual_seed(0)
+    fresh = MODELS.build(classifier(kadapt(TINY_VIT), 32))  # same frozen weights, adapters new
+    load_state_dict(fresh, earlier, strict=True)
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(fresh.state_dict()[key], value, msg=key)

@@ -45,9 +45,9 @@ def test_train_merge_and_plain_model_agree(digits_root, tmp_path):
     record = json.load(open(osp.join(work, 'trainable_params.json')))
     assert record == dict(trainable=2186, total=148170 + 1536)
     saved = torch.load(ckpt, map_location='cpu', weights_only=True)['state_dict']
-    assert all('kron_' in k or k.startswith(('backbone.shared.', 'head.')) for k in saved)
+    assert all('lora_' in k or k.startswith(('backbone.shared.', 'head.')) for k in saved)
     assert sum(v.numel() for v in saved.values()) == 4 * (4 * 64 + 64) + 4 * 64 + 650
-    assert any(v.abs().sum() > 0 for k, v in saved.items() if k.endswith('kron_q_v'))
+    assert any(v.abs().sum() > 0 for k, v in saved.items() if k.endswith('lora_q_v'))
 
     merger = tool(['tools', 'model_converters'], 'merge_adapter')
     dst = str(tmp_path / 'merged.pth')

@@ -1,19 +1,19 @@
-"""KAdaptation (He et al., AAAI 2023) as a backbone wrapper in the manner of mmpretrain's
-``LoRAModel``: ``backbone=dict(type='KAdaptationModel', module=<any backbone>, ...)``.
+"""KAdaptation (He et al., AAAI 2023) on mmpretrain's ``LoRAModel`` machinery:
+``backbone=dict(type='KAdaptationModel', module=<any backbone>, ...)``.
 
-Every fused qkv Linear the ``targets`` match (mmpretrain ``VisionTransformer``'s
-``layers.*.attn.qkv``, Swin's ``stages.*.blocks.*.attn.w_msa.qkv``) becomes a
-:class:`KroneckerQVLinear`; the A_i factors live here once and are shared by all of them. Only
-adapter parameters stay trainable in the backbone (the head outside trains as usual), and the
-wrapper's state dict holds only them, so a checkpoint is the head plus about 50k numbers for a
-ViT-B; the frozen backbone comes from the pre-training checkpoint at build time.
+Everything but the layer replacement is ``LoRAModel``'s: target matching (full regex match or
+name suffix, per-target settings), freezing every parameter whose name lacks ``.lora_``, saving
+only those, and forgiving the frozen backbone's missing keys at load time. Every fused qkv Linear
+the ``targets`` match (mmpretrain ``VisionTransformer``'s ``layers.*.attn.qkv``, Swin's
+``stages.*.blocks.*.attn.w_msa.qkv``) becomes a :class:`KroneckerQVLinear`; the A_i factors live
+here once, as ``shared.lora_*``, and all adapted layers share them. A checkpoint is the head plus
+about 50k numbers for a ViT-B; the frozen backbone comes from the pre-training checkpoint.
 """
 import re
 
 from mmengine.logging import print_log
-from mmengine.model import BaseModule
+from mmpretrain.models.peft import LoRAModel
 from mmpretrain.registry import MODELS
-from torch import nn
 
 from .kronecker_qv_linear import KroneckerQVLinear, SharedKroneckerFactors
 from .plain_weights import PlainWeightsMixin
@@ -24,31 +24,40 @@ class AdapterTargetError(TLAlignError, ValueError):
     """No layer of the wrapped module matched the adapter's targets."""
 
 
-def _matching_target(name, targets):
-    """The first target whose ``type`` matches ``name`` as mmpretrain's ``LoRAModel`` matches
-    (full regex match or name suffix), or None."""
-    for target in targets:
-        if re.fullmatch(target['type'], name) or name.endswith(target['type']):
-            return target
-    return None
+#: Adapter keys of checkpoints written before the adapter used ``LoRAModel``'s ``lora_`` names.
+_EARLIER_SHARED_KEY = re.compile(r'(^|\.)shared\.([qv]_(?:left|right))$')
+_EARLIER_LAYER_KEY = re.compile(r'\.kron_([qv]_[uv]|bias)$')
 
 
-def _checked_targets(targets):
-    """``targets`` in ``LoRAModel``'s one form: dicts with a ``type``."""
+def _checked_targets(targets, scale):
+    """``targets`` in ``LoRAModel``'s one form (dicts with a ``type``), each target's ``scale``
+    handed to ``LoRAModel`` as its ``alpha`` (the factor on the update in both methods)."""
     if not targets or not all(isinstance(t, dict) and 'type' in t for t in targets):
         raise AdapterTargetError(
             f'KAdaptation targets take LoRAModel\'s form, e.g. [dict(type=\'qkv\')] (a '
             f'target may also set scale and drop_rate), got {targets!r}')
-    return list(targets)
+    return [dict({k: v for k, v in t.items() if k != 'scale'}, alpha=t.get('scale', scale))
+            for t in targets]
 
 
-def _suffixes(key):
-    parts = key.split('.')
-    return ('.'.join(parts[i:]) for i in range(len(parts)))
+def renamed_earlier_keys(state_dict: dict, prefix: str = '') -> dict:
+    """``state_dict`` with the adapter keys of earlier checkpoints (``shared.q_left``,
+    ``...qkv.kron_q_u``, ``...qkv.kron_bias``) renamed to today's ``lora_`` names, in place.
+
+    Without the rename ``LoRAModel``'s load hook would drop them as frozen-backbone keys and the
+    adapter would silently start from its initialisation.
+    """
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        tail = key[len(prefix):]
+        new_tail = _EARLIER_LAYER_KEY.sub(r'.lora_\1',
+                                          _EARLIER_SHARED_KEY.sub(r'\1shared.lora_\2', tail))
+        if new_tail != tail:
+            state_dict[prefix + new_tail] = state_dict.pop(key)
+    return state_dict
 
 
 @MODELS.register_module()
-class KAdaptationModel(PlainWeightsMixin, BaseModule):
+class KAdaptationModel(PlainWeightsMixin, LoRAModel):
     """Kronecker adaptation of W_q and W_v in every matched fused qkv layer.
 
     Args:
@@ -62,65 +71,36 @@ class KAdaptationModel(PlainWeightsMixin, BaseModule):
             match) or name suffix>)`` per group of fused qkv Linear layers, optionally with its
             own ``scale`` / ``drop_rate``. Defaults to ``[dict(type='qkv')]``.
         init_cfg (dict, optional): given to the wrapped module (so that the project's
-            ``pretrained`` variable reaches it); it is applied at construction, before the
-            layers are replaced, so the pre-trained keys load under their own names.
+            ``pretrained`` variable reaches it); ``LoRAModel`` applies it at construction,
+            before the layers are replaced, so the pre-trained keys load under their own names.
     """
 
-    def __init__(self, module, num_terms=32, scale=160.0, drop_rate=0.5,
-                 targets=(dict(type='qkv'), ), init_cfg=None):
-        super().__init__()
+    def __init__(self, module: dict, num_terms: int = 32, scale: float = 160.0,
+                 drop_rate: float = 0.5, targets=(dict(type='qkv'), ), init_cfg=None):
         module = dict(module)
         if init_cfg is not None:
             module['init_cfg'] = init_cfg
-        self.module = MODELS.build(module)
-        self.module.init_weights()
-        targets = _checked_targets(targets)
-        self.shared = SharedKroneckerFactors(num_terms)
-        adapted = []
-        for name, layer in list(self.module.named_modules()):
-            target = _matching_target(name, targets) if isinstance(layer, nn.Linear) else None
-            if target is not None:
-                parent_name, _, child = name.rpartition('.')
-                parent = self.module.get_submodule(parent_name)
-                setattr(parent, child, KroneckerQVLinear(
-                    layer, self.shared, target.get('scale', scale),
-                    target.get('drop_rate', drop_rate)))
-                adapted.append(name)
-        if not adapted:
-            raise AdapterTargetError(
-                f'KAdaptation targets {targets} match no nn.Linear of '
-                f'{type(self.module).__name__}; name its fused qkv layers (e.g. "qkv")')
-        print_log(f'KAdaptation on {len(adapted)} qkv layers (n={num_terms}, scale={scale}, '
+        self.num_terms = num_terms
+        super().__init__(module, alpha=scale, drop_rate=drop_rate,
+                         targets=_checked_targets(targets, scale))
+        adapted = sum(isinstance(m, KroneckerQVLinear) for m in self.module.modules())
+        print_log(f'KAdaptation on {adapted} qkv layers (n={num_terms}, scale={scale}, '
                   f'dropout={drop_rate})', logger='current')
-        for name, param in self.named_parameters():
-            param.requires_grad = self._is_adapter_key(name)
-        self._frozen_keys = {k for k in self._plain_state_keys() if not self._is_adapter_key(k)}
-        self._register_state_dict_hook(self._keep_adapter_keys)
-        self.register_load_state_dict_post_hook(self._ignore_frozen_missing)
+        self._register_load_state_dict_pre_hook(self._rename_earlier_keys)
+
+    def apply_lora(self):
+        self._modules.setdefault('shared', SharedKroneckerFactors(self.num_terms))
+        super().apply_lora()
+        if not self.applied:
+            raise AdapterTargetError(
+                f'KAdaptation targets {self.targets} match no nn.Linear of '
+                f'{type(self.module).__name__}; name its fused qkv layers (e.g. "qkv")')
+
+    def _replace_module(self, module_name, current_module, alpha, rank, drop_rate):
+        parent_name, _, child = module_name.rpartition('.')
+        parent = self.module.get_submodule(parent_name)
+        setattr(parent, child, KroneckerQVLinear(current_module, self.shared, alpha, drop_rate))
 
     @staticmethod
-    def _is_adapter_key(name):
-        return name.startswith('shared.') or name.rsplit('.', 1)[-1].startswith('kron_')
-
-    def _plain_state_keys(self):
-        return list(nn.Module.state_dict(self.module, prefix='module.'))
-
-    @staticmethod
-    def _keep_adapter_keys(module, state_dict, prefix, local_metadata):
-        """Drop the frozen backbone from the saved state, leaving the adapter's parameters."""
-        for key in [k for k in state_dict if k.startswith(prefix)]:
-            if not module._is_adapter_key(key[len(prefix):]):
-                state_dict.pop(key)
-
-    @staticmethod
-    def _ignore_frozen_missing(module, incompatible_keys):
-        """A checkpoint without the frozen backbone is complete: it comes from pre-training."""
-        for key in list(incompatible_keys.missing_keys):
-            if any(s in module._frozen_keys for s in _suffixes(key)):
-                incompatible_keys.missing_keys.remove(key)
-
-    def get_layer_depth(self, param_name, prefix=''):
-        return self.module.get_layer_depth(param_name, prefix)
-
-    def forward(self, *args, **kwargs):
-        return self.module(*args, **kwargs)
+    def _rename_earlier_keys(state_dict, prefix, *args):
+        renamed_earlier_keys(state_dict, prefix)

@@ -1,8 +1,8 @@
 """KAdaptation's layer: a fused qkv Linear whose q and v row blocks get a Kronecker-sum delta.
 
-``ΔW = s · dropout(Σ_i A_i ⊗ B_i)`` with rank-1 factors ``A_i = l_i r_iᵀ`` (n×n, shared by every
-layer, one set for q and one for v) and ``B_i = u_i v_iᵀ`` ((dim/n)×(dim/n), per layer). The
-delta is added to the *weight* of the q and v rows, never to activations, so
+``ΔW = s · dropout(Σ_i A_i ⊗ B_i)`` with rank-1 factors ``A_i = l_i r_iᵀ`` (n×n, shared by
+every layer, one set for q and one for v) and ``B_i = u_i v_iᵀ`` ((dim/n)×(dim/n), per layer).
+The delta is added to the *weight* of the q and v rows, never to activations, so
 :meth:`KroneckerQVLinear.merged_weight_and_bias` folds it into a plain ``nn.Linear`` with no
 inference cost, and the q scaling of the attention applies to it exactly as to the frozen
 weight.
@@ -33,6 +33,9 @@ def kronecker_sum(a_mats, b_mats):
 class SharedKroneckerFactors(nn.Module):
     """The A_i factors every adapted layer shares: ``l_i, r_i ∈ R^n`` for q and for v.
 
+    Parameter names start with ``lora_`` (``lora_q_left`` ...) because mmpretrain's
+    ``LoRAModel`` trains and saves exactly the parameters whose names hold ``.lora_``.
+
     Initialised at random (uniform ±1/√n): with B's right factor at zero, ΔW starts at zero and
     the first backward step still reaches that factor; after one update every factor receives
     gradient (LoRA's one-random-one-zero rule, lifted to four factors).
@@ -48,11 +51,11 @@ class SharedKroneckerFactors(nn.Module):
         for which in ('q', 'v'):
             for side in ('left', 'right'):
                 factor = torch.empty(num_terms, num_terms).uniform_(-bound, bound)
-                self.register_parameter(f'{which}_{side}', nn.Parameter(factor))
+                self.register_parameter(f'lora_{which}_{side}', nn.Parameter(factor))
 
     def a_matrices(self, which):
         """The stack of A_i (n, n, n) for ``which`` in ``('q', 'v')``."""
-        left, right = getattr(self, f'{which}_left'), getattr(self, f'{which}_right')
+        left, right = getattr(self, f'lora_{which}_left'), getattr(self, f'lora_{which}_right')
         return left[:, :, None] * right[:, None, :]
 
 
@@ -60,8 +63,10 @@ class KroneckerQVLinear(nn.Module):
     """A fused qkv ``nn.Linear`` (out = 3·dim, rows ordered q, k, v) adapted on q and v.
 
     The frozen layer is kept as ``original_layer`` (the key name mmpretrain's ``LoRALinear``
-    uses). Per layer: ``u``/``v`` factors of the B_i for q and for v, and one bias added to the
-    q and the v outputs (the paper's per-layer bias; it merges into the qkv bias).
+    uses). Per layer: ``u``/``v`` factors of the B_i for q and for v (``lora_q_u``, ``lora_q_v``,
+    ``lora_v_u``, ``lora_v_v``), and one bias added to the q and the v outputs (``lora_bias``, the
+    paper's per-layer bias; it merges into the qkv bias). The ``lora_`` prefix is
+    ``LoRAModel``'s contract for what trains and what is saved.
 
     Args:
         original_layer (nn.Linear): the fused qkv projection to adapt.
@@ -86,25 +91,25 @@ class KroneckerQVLinear(nn.Module):
         object.__setattr__(self, 'shared', shared)  # not a submodule: registered once, above
         self.dim, self.block = dim, dim // n
         self.scale = scale
-        self.kron_dropout = nn.Dropout(drop_rate)
+        self.lora_dropout = nn.Dropout(drop_rate)
         bound = 1.0 / math.sqrt(self.block)
         for which in ('q', 'v'):
             self.register_parameter(
-                f'kron_{which}_u', nn.Parameter(torch.empty(n, self.block).uniform_(-bound, bound)))
-            self.register_parameter(f'kron_{which}_v', nn.Parameter(torch.zeros(n, self.block)))
-        self.kron_bias = nn.Parameter(torch.zeros(dim))
+                f'lora_{which}_u', nn.Parameter(torch.empty(n, self.block).uniform_(-bound, bound)))
+            self.register_parameter(f'lora_{which}_v', nn.Parameter(torch.zeros(n, self.block)))
+        self.lora_bias = nn.Parameter(torch.zeros(dim))
 
     def delta(self, which):
         """ΔW for the q or the v rows (dim × dim), dropout included while training."""
-        u, v = getattr(self, f'kron_{which}_u'), getattr(self, f'kron_{which}_v')
+        u, v = getattr(self, f'lora_{which}_u'), getattr(self, f'lora_{which}_v')
         b_mats = u[:, :, None] * v[:, None, :]
-        return self.scale * self.kron_dropout(kronecker_sum(self.shared.a_matrices(which), b_mats))
+        return self.scale * self.lora_dropout(kronecker_sum(self.shared.a_matrices(which), b_mats))
 
     def delta_weight_and_bias(self):
         """The (3·dim × dim) weight delta and (3·dim) bias delta; the k rows stay zero."""
-        zeros = self.kron_bias.new_zeros(self.dim, self.dim)
+        zeros = self.lora_bias.new_zeros(self.dim, self.dim)
         weight = torch.cat([self.delta('q'), zeros, self.delta('v')], dim=0)
-        bias = torch.cat([self.kron_bias, torch.zeros_like(self.kron_bias), self.kron_bias])
+        bias = torch.cat([self.lora_bias, torch.zeros_like(self.lora_bias), self.lora_bias])
         return weight, bias
 
     def merged_weight_and_bias(self):
