@@ -24,4 +24,7 @@ setup(
         'mmpretrain>=1.2.0,<1.3.0', 'mmsegmentation>=1.2.0,<1.3.0', 'mmdet>=3.3.0,<3.4.0',
         'numpy', 'opencv-python-headless', 'matplotlib', 'pycocotools', 'scikit-learn'
     ],
+    # `pip install -e .[tensorboard]`: training curves through mmengine's TensorboardVisBackend
+    # (tools/train.py --tensorboard); nothing else needs it.
+    extras_require={'tensorboard': ['tensorboard']},
 )

@@ -1,16 +1,18 @@
 """What every checkpoint converter shares: reading SRC, finding its state dict, writing DST.
 
-A converter is one ``convert(state_dict) -> {our key: tensor}`` that raises
+A converter is one ``convert(state_dict) -> {key: tensor}`` that raises
 :class:`ConverterInputError` for keys of another model; :func:`run_converter` is its command
-line: SRC must exist and DST must not (unless ``--overwrite``), SRC is read with ``torch.load(weights_only=True)``
-(nothing but tensors and containers), the state dict may be raw or under ``model``,
-``state_dict`` or ``state_dict_ema`` (a ``module.`` prefix of DistributedDataParallel is
-dropped), an mmengine checkpoint (already converted) is named as one, and every refusal is one
-line (exit 2).
+line: SRC must exist and DST must not (unless ``--overwrite``), SRC is read with
+``torch.load(weights_only=True)`` (nothing but tensors and containers), the state dict may be raw
+or under ``model``, ``state_dict`` or ``state_dict_ema`` (a ``module.`` prefix of
+DistributedDataParallel is dropped), and every refusal is one line (exit 2). A checkpoint of
+another architecture is named as what it is, with the converter that takes it; an importer given
+an mmengine checkpoint (already converted) says so.
 """
 import argparse
 import functools
 import os.path as osp
+import re
 import sys
 from typing import Callable, Dict, List, Optional
 
@@ -28,8 +30,40 @@ MMENGINE_RECORDS = ('message_hub', 'param_schedulers')
 MMPRETRAIN_PARTS = ('backbone.', 'neck.', 'head.', 'data_preprocessor.')
 
 
+#: what our_key returns for a key the conversion leaves out on purpose (e.g. a buffer the
+#: target rebuilds); None means a key of another model
+DROP = ''
+
+#: Sources told apart by keys only their architecture's releases hold, in the order checked
+#: (LV-ViT and iFormer also hold timm-like block keys): (name, key pattern, what to do instead).
+KNOWN_SOURCES = (
+    ('LV-ViT', r'patch_embed\.conv1\..+|aux_head\..+',
+     'use tools/model_converters/lvvit_to_mmpretrain.py'),
+    ('iFormer', r'blocks[1-4]\.\d+\..+|patch_embed2\..+',
+     'use tools/model_converters/iformer_to_mmpretrain.py'),
+    ('Swin Transformer', r'layers\.\d+\.blocks\.\d+\.attn\.relative_position_bias_table',
+     'use tools/model_converters/swin_to_mmpretrain.py'),
+    ('distilled DeiT', r'dist_token',
+     "the project's ViT configs use mmpretrain's undistilled VisionTransformer: convert the "
+     'undistilled release of the same size (e.g. deit_small_patch16_224)'),
+    ('ViT / DeiT', r'blocks\.\d+\.attn\.qkv\.weight',
+     'use tools/model_converters/timm_vit_to_mmpretrain.py'),
+)
+
+
 class ConverterInputError(TLAlignError, ValueError):
     """SRC cannot be converted (missing, not a state dict, or keys of another model)."""
+
+
+def refuse_other_architecture(state: Dict[str, torch.Tensor], model: str) -> None:
+    """A state dict recognised as another architecture than ``model`` is refused by name."""
+    for name, pattern, advice in KNOWN_SOURCES:
+        example = next((k for k in state if re.fullmatch(pattern, k)), None)
+        if example is not None:
+            if name != model:
+                raise ConverterInputError(
+                    f'SRC is a {name} checkpoint (it holds {example!r}), not {model}: {advice}')
+            return
 
 
 def refuse_converted(checkpoint, path: str) -> None:
@@ -65,25 +99,30 @@ def source_state_dict(checkpoint) -> Dict[str, torch.Tensor]:
 
 
 def map_keys(state: Dict[str, torch.Tensor], our_key: Callable[[str], Optional[str]],
-             model: str, block_prefix: str) -> Dict[str, torch.Tensor]:
-    """``{our_key(key): tensor}``; refuses keys ``our_key`` does not know (another model's)
-    and a state dict without ``block_prefix`` keys (no blocks of ``model`` at all)."""
+             model: str, block_prefix: str,
+             source: str = "the authors' release") -> Dict[str, torch.Tensor]:
+    """``{our_key(key): tensor}``; refuses a state dict of another known architecture, keys
+    ``our_key`` does not know (another model's) and a state dict without ``block_prefix`` keys
+    (no blocks of ``model`` at all). Keys mapped to :data:`DROP` are left out."""
+    refuse_other_architecture(state, model)
     converted, unknown = {}, []
     for key, value in state.items():
         ours = our_key(key)
         if ours is None:
             unknown.append(key)
-        else:
+        elif ours != DROP:
             converted[ours] = value
     if unknown:
-        raise ConverterInputError(f'{len(unknown)} keys are not {model} keys of the authors\' '
-                                  f'release, e.g. {unknown[:3]}')
+        raise ConverterInputError(f'{len(unknown)} keys are not {model} keys of {source}, '
+                                  f'e.g. {unknown[:3]}')
     if not any(k.startswith(block_prefix) for k in converted):
         raise ConverterInputError(f'SRC holds no {model} blocks')
     return converted
 
 
-def read_checkpoint(path: str):
+def read_checkpoint(path: str, ours: bool = False):
+    """The loaded checkpoint at ``path``; unless ``ours`` (an exporter's input), one of our own
+    (mmengine / mmpretrain) checkpoints is refused as already converted."""
     if not osp.isfile(path):
         raise ConverterInputError(f'SRC not found: {path}')
     try:
@@ -94,35 +133,48 @@ def read_checkpoint(path: str):
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ConverterInputError(f'cannot read {path} as a weights-only torch checkpoint: '
                                   f'{first}') from None
-    refuse_converted(checkpoint, path)
+    if not ours:
+        refuse_converted(checkpoint, path)
     return checkpoint
 
 
 def run_converter(argv: Optional[List[str]] = None, *, description: str,
-                  convert: Callable[[Dict[str, torch.Tensor]], Dict[str, torch.Tensor]]) -> int:
-    """The command line of a converter: ``SRC DST``; returns the exit status."""
+                  convert: Callable[[Dict[str, torch.Tensor]], Dict[str, torch.Tensor]],
+                  export: bool = False) -> int:
+    """The command line of a converter: ``SRC DST``; returns the exit status.
+
+    An importer (``export=False``) writes ``dict(meta=..., state_dict=...)``, an mmengine
+    checkpoint; an exporter reads one of ours and writes the bare state dict other code loads.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='the checkpoint to convert (.pth / .pth.tar)')
-    parser.add_argument('dst', help='the mmpretrain checkpoint to write (must not exist)')
+    parser.add_argument('dst', help='the checkpoint to write (must not exist)')
     parser.add_argument('--overwrite', action='store_true', help='replace an existing DST')
     args = parser.parse_args(argv)
     try:
         refuse_existing([args.dst], args.overwrite)
-        state = convert(source_state_dict(read_checkpoint(args.src)))
+        state = convert(source_state_dict(read_checkpoint(args.src, ours=export)))
     except TLAlignError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    torch.save(dict(meta=dict(converted_from=osp.abspath(args.src)), state_dict=state),
-               args.dst)
-    print(f'wrote {len(state)} tensors to {args.dst}')
+    if not export:
+        state = dict(meta=dict(converted_from=osp.abspath(args.src)), state_dict=state)
+    torch.save(state, args.dst)
+    print(f'wrote {len(state.get("state_dict", state))} tensors to {args.dst}')
     return 0
 
 
+def converter_main(convert: Callable[[Dict[str, torch.Tensor]], Dict[str, torch.Tensor]],
+                   doc: str, export: bool = False):
+    """``main(argv)``, the command line of ``convert``, described by ``doc``'s first line."""
+    return functools.partial(run_converter, description=doc.split('\n')[0], convert=convert,
+                             export=export)
+
+
 def converter_entry(our_key: Callable[[str], Optional[str]], model: str, block_prefix: str,
-                    doc: str):
+                    doc: str, source: str = "the authors' release"):
     """``(convert, main)`` of a converter defined by its key map ``our_key`` (see
     :func:`map_keys`); ``main(argv)`` is its command line, described by ``doc``'s first line."""
     convert = functools.partial(map_keys, our_key=our_key, model=model,
-                                block_prefix=block_prefix)
-    main = functools.partial(run_converter, description=doc.split('\n')[0], convert=convert)
-    return convert, main
+                                block_prefix=block_prefix, source=source)
+    return convert, converter_main(convert, doc)

@@ -1,0 +1,91 @@
+"""Export a ViT / DeiT or Swin Transformer checkpoint of this project (mmpretrain keys) to a timm
+state dict.
+
+Usage: python tools/model_converters/mmpretrain_to_timm.py SRC DST
+
+SRC is a checkpoint our tools wrote (``tools/train.py``, a converter): ``state_dict`` with
+``backbone.*`` keys of mmpretrain's ``VisionTransformer`` or ``SwinTransformer`` and, when there
+is one, the classifier (``head.layers.head`` of ``VisionTransformerClsHead``, ``head.fc`` of
+``LinearClsHead``). DST gets the bare state dict in timm's layout (Swin: timm >= 0.6, patch
+merging at the start of a stage, channels back in the official order), which
+``timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=DST))`` loads, as
+does ``model.load_state_dict`` with ``strict=False`` for a checkpoint without the classifier.
+Adapter-only checkpoints (KAdaptation, LoRA) hold no backbone: merge them first
+(tools/model_converters/merge_adapter.py). Nothing but tensors and containers is read or written.
+"""
+import os.path as osp
+import re
+import sys
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from converter_cli import DROP, ConverterInputError, converter_main, map_keys  # noqa: E402
+from swin_token_merging import unfold_to_official_order  # noqa: E402
+
+VIT_BLOCK = {'ln1': 'norm1', 'ln2': 'norm2', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj',
+             'ffn.layers.0.0': 'mlp.fc1', 'ffn.layers.1': 'mlp.fc2'}
+VIT_TOP = {'backbone.cls_token': 'cls_token', 'backbone.pos_embed': 'pos_embed',
+           'backbone.patch_embed.projection': 'patch_embed.proj', 'backbone.pre_norm': 'norm_pre',
+           'backbone.ln1': 'norm', 'head.layers.head': 'head'}
+SWIN_BLOCK = {'norm1': 'norm1', 'norm2': 'norm2', 'attn.w_msa.qkv': 'attn.qkv',
+              'attn.w_msa.proj': 'attn.proj', 'ffn.layers.0.0': 'mlp.fc1',
+              'ffn.layers.1': 'mlp.fc2'}
+SWIN_TOP = {'backbone.patch_embed.projection': 'patch_embed.proj',
+            'backbone.patch_embed.norm': 'patch_embed.norm', 'backbone.norm3': 'norm',
+            'head.fc': 'head.fc'}
+
+
+def _top_key(key, top):
+    if key in top:
+        return top[key]
+    owner, _, leaf = key.rpartition('.')
+    return f'{top[owner]}.{leaf}' if owner in top and leaf in ('weight', 'bias') else None
+
+
+def vit_key(key):
+    """timm's name for one mmpretrain ViT key, or None."""
+    match = re.fullmatch(r'backbone\.layers\.(\d+)\.(.+)\.(weight|bias)', key)
+    if match:
+        theirs = VIT_BLOCK.get(match[2])
+        return theirs and f'blocks.{match[1]}.{theirs}.{match[3]}'
+    return _top_key(key, VIT_TOP)
+
+
+def swin_key(key):
+    """timm's name for one mmpretrain Swin key (patch merging moved to the next stage), DROP
+    for the index buffer timm rebuilds, or None."""
+    match = re.fullmatch(r'backbone\.stages\.(\d+)\.blocks\.(\d+)\.(.+)', key)
+    if match:
+        stage, block, rest = match.groups()
+        if rest == 'attn.w_msa.relative_position_index':
+            return DROP
+        if rest == 'attn.w_msa.relative_position_bias_table':
+            return f'layers.{stage}.blocks.{block}.attn.relative_position_bias_table'
+        owner, _, leaf = rest.rpartition('.')
+        theirs = SWIN_BLOCK.get(owner)
+        return theirs and f'layers.{stage}.blocks.{block}.{theirs}.{leaf}'
+    match = re.fullmatch(r'backbone\.stages\.(\d+)\.downsample\.(norm|reduction)\.(\w+)', key)
+    if match:
+        return f'layers.{int(match[1]) + 1}.downsample.{match[2]}.{match[3]}'
+    return _top_key(key, SWIN_TOP)
+
+
+def convert(state):
+    """{timm key: tensor} of an mmpretrain ViT or Swin classifier state dict."""
+    if 'backbone.layers.0.attn.qkv.weight' in state:
+        return map_keys(state, vit_key, 'mmpretrain VisionTransformer', 'blocks.',
+                        source='a ViT classifier (VisionTransformerClsHead without hidden layer)')
+    if 'backbone.stages.0.blocks.0.attn.w_msa.qkv.weight' in state:
+        timm = map_keys(state, swin_key, 'mmpretrain SwinTransformer', 'layers.',
+                        source='a Swin classifier (final norm3, LinearClsHead)')
+        return {k: unfold_to_official_order(v) if '.downsample.' in k else v
+                for k, v in timm.items()}
+    raise ConverterInputError(
+        'SRC holds no mmpretrain VisionTransformer or SwinTransformer backbone '
+        '(backbone.layers.0.attn.qkv / backbone.stages.0.blocks.0.attn.w_msa.qkv); an '
+        'adapter-only checkpoint needs tools/model_converters/merge_adapter.py first')
+
+
+main = converter_main(convert, __doc__, export=True)
+
+if __name__ == '__main__':
+    sys.exit(main())
