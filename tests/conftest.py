@@ -265,6 +265,8 @@ class TrainedRun:
 
 # name -> (config, --cfg-options, checkpoint file). 12 of the configs' 60 epochs (cosine over
 # 12): enough to leave the loss plateau, and the logger writes every 5th of 19 iterations.
+# TRAINED_FLAGS: tools/train.py switches of a run (its TensorBoard events are read by
+# tests/test_tools/test_tensorboard_switch.py).
 TRAINED_RUNS = dict(
     deit_tlalign=(config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py'),
                   ['train_cfg.max_epochs=12', 'default_hooks.logger.interval=5'], 'epoch_12.pth'),
@@ -273,6 +275,7 @@ TRAINED_RUNS = dict(
     iformer_tlalign=(config_path('pretrain', 'iformer', 'iformer-digits_tlalign_digits.py'),
                      ['default_hooks.logger.interval=5'], 'epoch_12.pth'),
 )
+TRAINED_FLAGS = dict(deit_tlalign=['--tensorboard'])
 
 
 def shared_dir(tmp_path_factory, worker_id):
@@ -305,6 +308,7 @@ def trained_digits(digits_root, tmp_path_factory, worker_id):
             if not done.exists():
                 shutil.rmtree(work, ignore_errors=True)  # what a failed attempt left
                 code = call_tool_main(['tools/train.py', config, '--work-dir', str(work),
+                                       *TRAINED_FLAGS.get(name, []),
                                        '--cfg-options', *options, *LOADERS_IN_MAIN_PROCESS],
                                       env_extra=ONE_THREAD)
                 assert code == 0, f'training {name} failed (its output is above)'

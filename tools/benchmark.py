@@ -1,7 +1,7 @@
 """Run a benchmark: every arm (pre-training recipe) x every task, one table and plot.
 
 Usage: python tools/benchmark.py BENCH_CONFIG [--work-dir DIR] [--arms A ..] [--tasks T ..]
-       [--jobs N] [--rerun-changed]
+       [--jobs N] [--rerun-changed] [--tensorboard]
 Each cell is a normal tools/train.py run (testing its last checkpoint) with its own work dir.
 A finished cell is reused only if its configs, cfg_options and seed are the ones it ran with
 (recorded in its cell.json), so re-running an interrupted benchmark resumes it; a changed cell
@@ -30,6 +30,9 @@ def main(argv=None):
     parser.add_argument('--rerun-changed', action='store_true',
                         help='run again every finished cell whose configs, cfg_options or seed '
                         'changed since (its old folder is renamed <folder>.replaced-<n>)')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='train every cell with tools/train.py --tensorboard (TensorBoard '
+                        'event files in each cell; tensorboard --logdir WORK_DIR)')
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')
@@ -37,14 +40,18 @@ def main(argv=None):
     from tlalign_mm.benchmark import load_spec, run_benchmark
     from tlalign_mm.benchmark.best import report_best
     from tlalign_mm.errors import TLAlignError
+    from tlalign_mm.utils.tensorboard import require_tensorboard
 
     work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     start = time.time()
     try:
+        if args.tensorboard:
+            require_tensorboard()
         spec = load_spec(args.config, ROOT, args.arms, args.tasks)
         plan, markdown, paths = run_benchmark(spec, osp.abspath(work_dir), ROOT,
-                                              slots=args.jobs, rerun_changed=args.rerun_changed)
+                                              slots=args.jobs, rerun_changed=args.rerun_changed,
+                                              tensorboard=args.tensorboard)
         best = report_best(plan, ROOT)  # pre-trainings with save_best
     except TLAlignError as err:  # bad config, a changed cell, a failed cell, a locked work dir
         sys.exit(f'error: {err}')

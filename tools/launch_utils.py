@@ -25,6 +25,7 @@ from tlalign_mm.utils.pretrained import (check_frozen_base_is_pretrained,
                                          frozen_base, use_pretrained)
 from tlalign_mm.utils.output_guard import refuse_earlier_run, refuse_existing  # noqa: F401
 from tlalign_mm.utils.resume import config_changes, resumable_checkpoint
+from tlalign_mm.utils.tensorboard import add_tensorboard  # noqa: F401
 
 # The tools run with every safety behaviour (importing tlalign_mm only registers names).
 tlalign_mm.install_safety()

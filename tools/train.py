@@ -1,6 +1,6 @@
 """Train any tlalign_mm config: mmpretrain, mmseg or mmdet (the config's ``default_scope`` decides).
 
-Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--tensorboard]
        [--allow-nonfinite-loss] [--allow-missing-weights] [--out-metrics metrics.json]
        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
@@ -21,6 +21,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--amp', action='store_true',
         help='mixed precision: fp16 with loss scaling on CUDA, bf16 autocast on CPU')
+    parser.add_argument(
+        '--tensorboard', action='store_true',
+        help='also write the logged scalars (losses, lr, align_gap, ...) as TensorBoard events '
+        'under the run\'s vis_data folder: tensorboard --logdir WORK_DIR')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the actual total batch size')
     parser.add_argument('--no-validate', action='store_true',
@@ -48,7 +52,7 @@ def main(argv=None):
 
 
 def train(args):
-    from launch_utils import (TLAlignError, apply_amp, apply_device_defaults,
+    from launch_utils import (TLAlignError, add_tensorboard, apply_amp, apply_device_defaults,
                               apply_reliability_defaults, build_runner, check_loaded_checkpoint,
                               config_build_errors, load_config, one_line, refuse_earlier_run,
                               refuse_existing, resolve_resume, warn_config_changes)
@@ -63,6 +67,8 @@ def train(args):
                 resolve_resume(cfg, args.resume)
             if args.amp:
                 apply_amp(cfg)
+            if args.tensorboard:
+                add_tensorboard(cfg)
             if args.no_validate:
                 cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
             if args.auto_scale_lr:

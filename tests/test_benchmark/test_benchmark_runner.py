@@ -1,4 +1,5 @@
 """tools/benchmark.py: arms x tasks through real train/test runs, resumable, checked up front."""
+import glob
 import json
 import os
 import os.path as osp
@@ -52,8 +53,9 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
     config = tmp_path / 'short.py'
     config.write_text(SHORT)
     work = tmp_path / 'bench'
-    # Two jobs: once the pre-training has finished, both cells run side by side.
-    out = bench(tool, config, work, '--jobs', '2')
+    # Two jobs: once the pre-training has finished, both cells run side by side; every cell
+    # writes TensorBoard events too.
+    out = bench(tool, config, work, '--jobs', '2', '--tensorboard')
     assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
     assert 'tlalign / pre-training / seed 0' in out.stdout
     assert '[1/2] tlalign / classification / seed 0' in out.stdout
@@ -72,6 +74,13 @@ def test_short_benchmark_reports_the_logged_metrics_and_resumes(digits_root, tmp
             assert value == pytest.approx(logged_metric(cell / log, 'accuracy/top1'), abs=5e-5)
             assert f'{value:.2f}' in table_md
     assert '| TL |' in table_md
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    for folder, tag in (('pretrain', 'align_gap'), ('fine_grained', 'loss')):
+        (events, ) = glob.glob(str(work / 'tlalign' / 'seed0' / folder / '*' / 'vis_data' /
+                                   'events.out.tfevents.*'))
+        reader = EventAccumulator(events)
+        reader.Reload()
+        assert reader.Scalars(tag), (folder, tag)
     for folder in ('pretrain', 'fine_grained'):
         cell = work / 'tlalign' / 'seed0' / folder
         assert 'Epoch(test)' in (cell / 'train.log').read_text()

@@ -72,8 +72,10 @@ def finished_training(work_dir):
 class CellRunner:
     """Runs the train/test commands of cells as subprocesses, logging to the cell's folder."""
 
-    def __init__(self, repo_root, data_root, gpus=1, extra_env=None, threads=None):
+    def __init__(self, repo_root, data_root, gpus=1, extra_env=None, threads=None,
+                 train_flags=()):
         self.repo_root = repo_root
+        self.train_flags = list(train_flags)  # e.g. --tensorboard: output only, not identity
         self.env = dict(os.environ, TLALIGN_DATA_ROOT=data_root, **(extra_env or {}))
         if threads:  # torch's intra-op threads of every cell process (read at its start)
             self.env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
@@ -104,7 +106,7 @@ class CellRunner:
             options = ['--out-metrics', metrics_file, *options]
         # an unfinished cell (a killed benchmark) continues from its newest checkpoint; its
         # folder only ever holds runs of the same identity (plan.check_reuse)
-        options = ['--resume', *options]
+        options = ['--resume', *self.train_flags, *options]
         if self.gpus > 1:
             args = ['bash', 'tools/dist_train.sh', config, str(self.gpus)]
         else:

@@ -113,8 +113,8 @@ def build_jobs(plan: Plan, runner: CellRunner, progress: Progress) -> List[Job]:
 
 
 def run_benchmark(spec: BenchmarkSpec, work_dir: str, repo_root: str,
-                  slots: Optional[int] = None, rerun_changed: bool = False
-                  ) -> Tuple[Plan, str, Dict[str, str]]:
+                  slots: Optional[int] = None, rerun_changed: bool = False,
+                  tensorboard: bool = False) -> Tuple[Plan, str, Dict[str, str]]:
     """Every cell of ``spec`` in ``work_dir`` (finished ones reused), then the reports.
 
     Everything is checked before the first write: the plan (configs, option keys), the data, the
@@ -122,7 +122,9 @@ def run_benchmark(spec: BenchmarkSpec, work_dir: str, repo_root: str,
     ``jobs``) runs that many cells side by side; each cell's process gets the config's
     ``threads_per_cell`` CPU threads, so its numbers do not depend on how many run beside it.
     ``rerun_changed`` runs again (after setting the old folder aside) every cell whose configs,
-    options or seed changed since it was run.
+    options or seed changed since it was run. ``tensorboard`` trains every cell with
+    ``tools/train.py --tensorboard`` (``tensorboard --logdir WORK_DIR`` shows each cell as a run);
+    it changes no cell's identity.
 
     Returns the plan, the Markdown report and the paths of the results files.
     """
@@ -132,7 +134,8 @@ def run_benchmark(spec: BenchmarkSpec, work_dir: str, repo_root: str,
     hold_work_dir(work_dir)  # refuses a second benchmark process on this work dir
     set_aside_changed(changed)
     runner = CellRunner(repo_root, spec.data_root, gpus=spec.gpus,
-                        threads=spec.threads_per_cell)
+                        threads=spec.threads_per_cell,
+                        train_flags=['--tensorboard'] if tensorboard else [])
     slots = slots or spec.jobs
     progress = Progress(len(plan.cells), slots)
     jobs = build_jobs(plan, runner, progress)
