@@ -168,3 +168,42 @@ def test_a_cell_that_fails_in_one_line_reports_that_line(digits_root, tmp_path, 
         "unknown type 'VisionTransfomer': not in the mmpretrain::model registry (did you mean "
         "VisionTransformer or RevVisionTransformer or VisionTransformerClsHead?) "
         f"(log: {log})")
+
+
+def test_a_checkpoint_made_elsewhere_is_an_arm(digits_root, tmp_path, tool, trained_digits):
+    """``pretrained=`` in an arm: nothing is pre-trained; the classification cell tests that
+    file with the arm's config, the transfer cell starts from it, and replacing the file
+    changes the identity of the cells that used it."""
+    import torch
+    given = tmp_path / 'elsewhere.pth'  # e.g. the output of a model converter
+    checkpoint = torch.load(trained_digits('deit_tlalign').checkpoint, weights_only=False)
+    torch.save(dict(meta={}, state_dict=checkpoint['state_dict']), given)
+    config = tmp_path / 'given.py'
+    config.write_text(SHORT.replace(
+        "tlalign=dict(pretrain='configs/pretrain/deit/deit-digits_tlalign_digits.py', label='TL')",
+        f"mine=dict(pretrained='{given}', "
+        "pretrain='configs/pretrain/deit/deit-digits_tlalign_digits.py', label='Mine')"))
+    work = tmp_path / 'bench'
+    out = bench(tool, config, work)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-4000:]
+    assert 'pre-training' not in out.stdout
+    cell = work / 'mine' / 'seed0' / 'pretrain'
+    assert not (cell / 'train.log').exists()  # tested, not trained
+    assert f'Load checkpoint from {given}' in (cell / 'test.log').read_text()
+    results = json.load(open(work / 'results.json'))
+    value = results['arms']['mine']['classification']['values'][0]
+    assert value == pytest.approx(logged_metric(cell / 'test.log', 'accuracy/top1'), abs=5e-5)
+    assert f'load backbone. in model from: {given}' in (
+        work / 'mine' / 'seed0' / 'fine_grained' / 'train.log').read_text()
+
+    state = checkpoint['state_dict']
+    state['backbone.cls_token'] = state['backbone.cls_token'] + 1
+    torch.save(dict(meta={}, state_dict=state), given)
+    out = bench(tool, config, work)
+    assert out.returncode != 0
+    assert 'was run with another arm pretrained checkpoint' in out.stderr
+
+    os.remove(given)
+    out = bench(tool, config, tmp_path / 'other')
+    assert out.stderr.strip().splitlines() == [
+        f"error: arm 'mine': pretrained checkpoint not found: {given}"]

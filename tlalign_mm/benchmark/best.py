@@ -57,6 +57,7 @@ def report_best(plan, repo_root) -> Optional[str]:
                         threads=spec.threads_per_cell)
     pretrain_tasks = {task.name for task in spec.tasks if task.type == 'pretrain'}
     cells = [c for c in plan.cells if c.task in pretrain_tasks]
+    cells = [c for c in cells if plan.pretraining_of(c)]  # a given checkpoint has no epochs
     for cell in cells:
         pre = plan.pretraining_of(cell)
         evaluate_best(runner, pre.arm.pretrain, pre.work_dir, cell, pre.options)

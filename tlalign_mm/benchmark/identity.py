@@ -25,6 +25,16 @@ def config_digest(tree: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def file_digest(path: str) -> str:
+    """sha256 of a file's bytes (a checkpoint given to the benchmark: replacing it changes the
+    identity of every cell that starts from it)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def identity(*, seed: int, **parts) -> Dict:
     """A cell identity: ``seed`` plus named parts (config digests, option lists)."""
     return dict(parts, seed=seed)

@@ -13,13 +13,15 @@ from typing import Dict, List, Optional, Tuple
 from mmengine.config import Config
 
 from .cells import Cell
-from .identity import changed_parts, config_digest, identity, recorded_identity, set_aside
+from .identity import (changed_parts, config_digest, file_digest, identity, recorded_identity,
+                       set_aside)
 from .options import UnknownOptionKey, checked_options
 from .spec import Arm, BenchmarkConfigError, BenchmarkSpec
 
 
 # identity parts as the refusal names them
 PART_NAMES = dict(arm_config='arm config', arm_options='arm cfg_options',
+                  arm_checkpoint='arm pretrained checkpoint',
                   task_config='task config', task_options='task cfg_options', seed='seed',
                   data='digits data sizes')
 
@@ -84,7 +86,7 @@ def build_plan(spec: BenchmarkSpec, work_dir: str) -> Plan:
 
     Reads each config once (without importing its ``custom_imports``); writes nothing.
     """
-    paths = {arm.pretrain for arm in spec.arms if not arm.scratch}
+    paths = {arm.pretrain for arm in spec.arms if arm.pretrain}
     paths |= {task.config for task in spec.tasks if task.config}
     with data_root_env(spec.data_root):
         configs = {path: Config.fromfile(path, import_custom_modules=False)
@@ -93,12 +95,16 @@ def build_plan(spec: BenchmarkSpec, work_dir: str) -> Plan:
     digests = {path: config_digest(tree) for path, tree in trees.items()}
     common = list(spec.cfg_options.get('all', []))
     data = dict(data=spec.make_digits) if spec.make_digits else {}  # the digits' sizes
+    checkpoints = {arm.pretrained: file_digest(arm.pretrained)
+                   for arm in spec.arms if arm.pretrained}
     pretrainings, cells = {}, []
     for seed in spec.seeds:
         for arm in spec.arms:
             base = osp.join(work_dir, arm.name, f'seed{seed}')
             arm_parts = {}
-            if not arm.scratch:
+            if arm.pretrained:  # made elsewhere: its classification cell only tests it
+                arm_parts = dict(arm_checkpoint=checkpoints[arm.pretrained])
+            elif not arm.scratch:
                 options = _options(trees[arm.pretrain],
                                    common + list(spec.cfg_options.get('pretrain', [])) +
                                    arm.options + [f'randomness.seed={seed}'],
@@ -110,6 +116,17 @@ def build_plan(spec: BenchmarkSpec, work_dir: str) -> Plan:
             for task in spec.tasks:
                 if arm.scratch and task.type != 'transfer':
                     continue  # no pre-trained classifier to evaluate
+                if task.type == 'pretrain' and arm.pretrained:
+                    if arm.pretrain is None:
+                        continue  # no config to test the given checkpoint with
+                    options = _options(trees[arm.pretrain],
+                                       common + list(spec.cfg_options.get('pretrain', [])),
+                                       f'arm {arm.name!r}', arm.pretrain)
+                    ident = identity(seed=seed, arm_config=digests[arm.pretrain],
+                                     arm_options=options, **data, **arm_parts)
+                    cells.append(Cell(arm.name, task.name, seed, osp.join(base, 'pretrain'),
+                                      options, ident))
+                    continue
                 if task.type == 'pretrain':
                     pre = pretrainings[(arm.name, seed)]
                     cells.append(Cell(arm.name, task.name, seed, pre.work_dir, pre.options,

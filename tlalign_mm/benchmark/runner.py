@@ -72,16 +72,19 @@ def build_jobs(plan: Plan, runner: CellRunner, progress: Progress) -> List[Job]:
                     runner.train(pre.arm.pretrain, pre.work_dir, pre.options, metrics_file)
         return run
 
+    arms = {arm.name: arm for arm in plan.spec.arms}
+
     def evaluate(index, cell):
-        task, pre = tasks[cell.task], plan.pretraining_of(cell)
+        task, pre, arm = tasks[cell.task], plan.pretraining_of(cell), arms[cell.arm]
 
         def run():
-            checkpoint = None if pre is None else finished_training(pre.work_dir)
+            checkpoint = arm.pretrained or (None if pre is None
+                                            else finished_training(pre.work_dir))
             with progress.job(f'{cell.arm} / {cell.task} / seed {cell.seed}', index) as line:
                 record_identity(cell.work_dir, cell.identity)
                 if task.type == 'pretrain':
                     metrics = (cell.metrics() if cell.done else  # tested by its pre-training
-                               runner.test(pre.arm.pretrain, checkpoint, cell, cell.options))
+                               runner.test(arm.pretrain, checkpoint, cell, cell.options))
                 elif task.type == 'robustness':
                     metrics = runner.test(task.config, checkpoint, cell, cell.options)
                 else:

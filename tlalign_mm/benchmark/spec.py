@@ -31,10 +31,13 @@ class Arm:
     label: str
     control: bool = False  # worse by construction: shows what the benchmark can detect
     options: List[str] = field(default_factory=list)  # this arm's own pre-training cfg_options
+    # a checkpoint pre-trained elsewhere (e.g. converted from timm): nothing is pre-trained;
+    # `pretrain`, if given, is only the config its classification task is tested with
+    pretrained: Optional[str] = None
 
     @property
     def scratch(self) -> bool:
-        return self.pretrain is None
+        return self.pretrain is None and self.pretrained is None
 
 
 @dataclass
@@ -125,22 +128,35 @@ def _parse_seeds(seeds, baseline, path) -> List[int]:
     return list(seeds)
 
 
+def _pretrained_file(path, name, root):
+    full = path if osp.isabs(path) else osp.join(root, path)
+    if not isinstance(path, str) or not osp.isfile(full):
+        raise BenchmarkConfigError(f'arm {name!r}: pretrained checkpoint not found: {path}')
+    return full
+
+
 def _parse_arm(name, arm, root):
-    if not isinstance(arm, dict) or 'pretrain' not in arm:
-        raise BenchmarkConfigError(f'arm {name!r} needs a `pretrain` config (None for a '
-                                   'from-scratch reference)')
-    pretrain = (None if arm['pretrain'] is None
+    if not isinstance(arm, dict) or ('pretrain' not in arm and 'pretrained' not in arm):
+        raise BenchmarkConfigError(
+            f'arm {name!r} needs a `pretrain` config (None for a from-scratch reference) or a '
+            '`pretrained` checkpoint made elsewhere')
+    pretrain = (None if arm.get('pretrain') is None
                 else _existing(arm['pretrain'], f'arm {name!r}', root))
+    pretrained = (None if arm.get('pretrained') is None
+                  else _pretrained_file(arm['pretrained'], name, root))
     control = bool(arm.get('control', False))
     options = arm.get('cfg_options', [])
     if (control or options) and pretrain is None:
         raise BenchmarkConfigError(f'arm {name!r}: a control arm or arm cfg_options need a '
                                    '`pretrain` config')
+    if (control or options) and pretrained is not None:
+        raise BenchmarkConfigError(f'arm {name!r}: a `pretrained` checkpoint is not trained '
+                                   'here, so it takes no control flag or arm cfg_options')
     if not isinstance(options, (list, tuple)) or not all(
             isinstance(v, str) and '=' in v for v in options):
         raise BenchmarkConfigError(f"arm {name!r}: cfg_options must be a list of 'key=value' "
                                    f'strings, got {options!r}')
-    return Arm(name, pretrain, arm.get('label', name), control, list(options))
+    return Arm(name, pretrain, arm.get('label', name), control, list(options), pretrained)
 
 
 def _method_tasks(name, task, root):
@@ -253,7 +269,7 @@ def load_spec(path: str, root: str, arms: Optional[Sequence[str]] = None,
 def task_configs(spec: BenchmarkSpec):
     """Every (what, config path) a run of ``spec`` trains or tests."""
     for arm in spec.arms:
-        if not arm.scratch:
+        if arm.pretrain:
             yield f'arm {arm.name!r}', arm.pretrain
     for task in spec.tasks:
         if task.config:
