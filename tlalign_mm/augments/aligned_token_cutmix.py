@@ -28,13 +28,16 @@ class AlignedTokenCutMix(AlignedBatchAugment):
         self.alpha = float(alpha)
         self.patch_size = int(patch_size)
 
-    def sample_box(self, grid_h, grid_w, lam):
-        """Box (y1, y2, x1, x2) in grid cells whose area is about (1 - lam) of the grid."""
+    def sample_box(self, grid_h: int, grid_w: int, lam: float) -> tuple:
+        """Box (y1, y2, x1, x2) in grid cells, sampled as both source papers sample it
+        (TL-Align's ``rand_token_bbox``, LV-ViT's ``rand_bbox``; mmpretrain's and timm's CutMix
+        alike): sides ``int(side·√(1−λ))``, cut ``±side//2`` around a uniform centre, clipped to
+        the grid. The pasted area, not ``lam``, sets the label (see ``paste_box``)."""
         ratio = np.sqrt(1.0 - lam)
-        cut_h, cut_w = int(round(grid_h * ratio)), int(round(grid_w * ratio))
+        cut_h, cut_w = int(grid_h * ratio), int(grid_w * ratio)
         cy, cx = np.random.randint(grid_h), np.random.randint(grid_w)
-        y1, y2 = np.clip([cy - cut_h // 2, cy - cut_h // 2 + cut_h], 0, grid_h)
-        x1, x2 = np.clip([cx - cut_w // 2, cx - cut_w // 2 + cut_w], 0, grid_w)
+        y1, y2 = np.clip([cy - cut_h // 2, cy + cut_h // 2], 0, grid_h)
+        x1, x2 = np.clip([cx - cut_w // 2, cx + cut_w // 2], 0, grid_w)
         return int(y1), int(y2), int(x1), int(x2)
 
     def mix(self, batch_inputs: torch.Tensor, batch_scores: torch.Tensor) -> tuple:
