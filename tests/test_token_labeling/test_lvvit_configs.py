@@ -18,9 +18,10 @@ from tlalign_mm.datasets.token_labeling import ScoreMapWriter
 from ..conftest import config_path
 from ..test_configs.one_step import gradient_norms, train_one_iteration, with_preprocessor
 
-# arch -> (embed dims, drop path, lr at 8 x 128, train size, test resize)
-RECIPE = dict(t=(240, 0.1, 1.6e-3, 224, 248), s=(384, 0.1, 1.6e-3, 224, 248),
-              m=(512, 0.2, 1.6e-3, 224, 224), l=(768, 0.3, 1e-3, 288, 288))
+# arch -> (embed dims, drop path, lr at 8 x 128, train size, test resize, RandAugment ops: the
+# authors' README trains L with rand-n3-m9-mstd0.5, the others with the default two ops)
+RECIPE = dict(t=(240, 0.1, 1.6e-3, 224, 248, 2), s=(384, 0.1, 1.6e-3, 224, 248, 2),
+              m=(512, 0.2, 1.6e-3, 224, 224, 2), l=(768, 0.3, 1e-3, 288, 288, 3))
 
 
 def lvvit_config(name, **env):
@@ -30,7 +31,7 @@ def lvvit_config(name, **env):
 @pytest.mark.parametrize('arch', list(RECIPE))
 def test_recipe_per_arch(arch):
     cfg = lvvit_config(f'lvvit-{arch}_token-labeling_8xb128_in1k')
-    dims, drop_path, lr, size, resize = RECIPE[arch]
+    dims, drop_path, lr, size, resize, augment_ops = RECIPE[arch]
     assert cfg.model.backbone.arch == arch and cfg.model.head.in_channels == dims
     assert cfg.model.backbone.drop_path_rate == drop_path
     assert cfg.optim_wrapper.optimizer.lr == pytest.approx(lr)
@@ -41,6 +42,7 @@ def test_recipe_per_arch(arch):
     assert steps['ScoreMapRandomResizedCrop']['scale'] == size
     assert steps['TokenLabelTargets']['grid_size'] == size // 16
     assert steps['ScoreMapRandAugment']['magnitude_std'] == 0.5
+    assert steps['ScoreMapRandAugment']['num_policies'] == augment_ops
     assert steps['RandomErasing']['erase_prob'] == 0.25
     assert cfg.val_dataloader.dataset.pipeline[1]['scale'] == resize
     assert cfg.custom_hooks[0]['momentum'] == pytest.approx(8e-5)

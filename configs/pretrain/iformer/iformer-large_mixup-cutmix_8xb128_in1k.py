@@ -1,11 +1,13 @@
 # iFormer-L on ImageNet-1k, the authors' recipe (84.8 top-1 at 224, 87M parameters): the
 # iFormer-S recipe (iformer-small_mixup-cutmix_8xb128_in1k.py) with drop path 0.5, cosine to a
-# minimum lr of 1e-5 and gradient clipping at norm 1.0.
+# minimum lr of 1e-5, gradient clipping at norm 1.0 and repeated augmentation (each image three
+# times per epoch: the authors' `aug_repeats: 3`, timm's RepeatAugSampler as mmpretrain's).
 #   bash tools/dist_train.sh configs/pretrain/iformer/iformer-large_mixup-cutmix_8xb128_in1k.py 8
 _base_ = ['./iformer-small_mixup-cutmix_8xb128_in1k.py']
 min_lr = 1e-5
 model = dict(backbone=dict(arch='large', drop_path_rate=0.5), head=dict(in_channels=640))
 optim_wrapper = dict(clip_grad=dict(max_norm=1.0))
+train_dataloader = dict(sampler=dict(type='RepeatAugSampler', shuffle=True, num_repeats=3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, end=5, convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min=min_lr, by_epoch=True, begin=5, end=300,
