@@ -105,3 +105,52 @@ def test_bad_score_maps_name_the_image(tmp_path):
         pipeline(tmp_path / 'nowhere')(dict(sample))
     with pytest.raises(ScoreMapError, match='not empty; refusing to overwrite'):
         write_coordinate_map(tmp_path / 'maps', ['zero/a.png'])
+
+
+@pytest.mark.parametrize('policy', [
+    dict(type='Rotate', magnitude_range=(0, 30)),
+    dict(type='Shear', magnitude_range=(0, 0.3), direction='horizontal'),
+    dict(type='Shear', magnitude_range=(0, 0.3), direction='vertical'),
+    dict(type='Translate', magnitude_range=(0, 0.45), direction='horizontal'),
+    dict(type='Translate', magnitude_range=(0, 0.45), direction='vertical'),
+])
+def test_map_moves_where_the_warped_pixels_went(policy):
+    """Against a naive reference: warp an image whose pixels hold their own coordinates with
+    the same draw (nearest, border = -1) and read where each cell centre's pixel came from. The
+    map is moved analytically (only the cell centres), so it must name the same source cell
+    wherever the source point is not within a pixel of a cell edge (the reference rounds to
+    pixels), and mark the same cells as coming from outside."""
+    grid_h, grid_w, cell_h, cell_w = 6, 8, 9, 11  # odd cells: centres on pixels
+    height, width = grid_h * cell_h, grid_w * cell_w
+    logits = np.arange(grid_h * grid_w, dtype=np.float32).reshape(1, grid_h, grid_w) + 1
+    augment = TRANSFORMS.build(dict(type='ScoreMapRandAugment', num_policies=1,
+                                    magnitude_level=9, magnitude_std=0.5,
+                                    policies=[dict(policy, prob=1.0)]))
+    op = augment.transforms[0]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    coordinates = np.stack([xs, ys, np.zeros_like(xs)], -1)
+    centre_rows = np.arange(grid_h) * cell_h + cell_h // 2
+    centre_cols = np.arange(grid_w) * cell_w + cell_w // 2
+    compared = inside = 0
+    for seed in range(20):
+        np.random.seed(seed)  # the reference: the same draws, on the coordinates
+        saved = op.interpolation, op.pad_val
+        op.interpolation, op.pad_val = 'nearest', (-1.0, -1.0, -1.0)
+        warped = augment(dict(img=coordinates.copy()))['img']
+        op.interpolation, op.pad_val = saved
+        np.random.seed(seed)
+        moved = augment(dict(img=np.zeros((height, width, 3), np.uint8),
+                             score_map=(logits, np.zeros_like(logits, np.int64))))
+        got = moved['score_map'][0][0]
+        source = warped[centre_rows[:, None], centre_cols[None, :]]  # (grid_h, grid_w, 3)
+        outside = source[..., 0] < 0
+        want = np.where(outside, 0, logits[0][(source[..., 1] // cell_h).astype(int).clip(
+            0, grid_h - 1), (source[..., 0] // cell_w).astype(int).clip(0, grid_w - 1)])
+        # source pixel within one pixel of a cell edge or the border: rounding may differ
+        near_x = np.minimum(source[..., 0] % cell_w, cell_w - 1 - source[..., 0] % cell_w) < 1
+        near_y = np.minimum(source[..., 1] % cell_h, cell_h - 1 - source[..., 1] % cell_h) < 1
+        clear = ~outside & ~near_x & ~near_y
+        np.testing.assert_array_equal(got[clear], want[clear])
+        compared, inside = compared + clear.sum(), inside + (~outside).sum()
+        assert (got[outside] == 0).all()
+    assert compared > 0.5 * inside > 0.25 * 20 * grid_h * grid_w

@@ -8,12 +8,16 @@ Order (the authors'): ``LoadImageFromFile`` → :class:`LoadScoreMap` → :class
 
 ``results['score_map']`` is ``(logits (k, S_h, S_w), classes (k, S_h, S_w))`` in the frame of the
 current image: each cell covers its share of the image, so a geometric op moves the cells with
-the pixels. The op is replayed on a coordinate image (same random draws, nearest sampling) and
-each map cell takes the cell its centre pixel came from; cells that came from outside the image
-get logit 0 for every class. The random crop is not applied to the map: its box, normalised to
+the pixels. The op's drawn affine matrix (the one mmcv warped the image with) maps each cell's
+centre back to the point it came from, and the cell takes that point's cell; cells that came
+from outside the image get logit 0 for every class. Only the S_h × S_w centres are mapped: no
+image-sized coordinate array is warped. The random crop is not applied to the map: its box, normalised to
 the image, is what :class:`TokenLabelTargets` crops by RoIAlign (x before y — the order the
 authors swapped).
 """
+from typing import Optional
+
+import cv2
 import numpy as np
 import torch
 from mmcv.ops import roi_align
@@ -26,8 +30,6 @@ from mmpretrain.registry import TRANSFORMS
 from .score_map_store import ScoreMapError, ScoreMapStore
 
 GEOMETRIC_OPS = (Rotate, Shear, Translate)
-# Border of the coordinate image: source x, y = -1 and valid = 0 mark pixels from outside.
-OUTSIDE = (-1.0, -1.0, 0.0)
 
 
 @TRANSFORMS.register_module()
@@ -66,24 +68,46 @@ class ScoreMapRandomFlip(RandomFlip):
         return results
 
 
-def coordinate_image(height, width):
-    """(H, W, 3) float32: each pixel's own x, y and a validity channel of 1."""
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    return np.stack([xs, ys, np.ones_like(xs)], axis=-1)
+def applied_affine(op, height: int, width: int) -> Optional[np.ndarray]:
+    """The 2×3 source → destination matrix with which ``op`` (a geometric RandAugment op, its
+    random draw cached) moved a ``height`` × ``width`` image, or None when the draw disabled it.
+
+    Read back from the op's cached draws (``random_disable``, ``random_magnitude``,
+    ``random_negative`` return what the op used); the matrices are the ones mmcv's ``imrotate``,
+    ``imshear`` and ``imtranslate`` hand to ``cv2.warpAffine`` (float32 for shear and translate,
+    as mmcv builds them).
+    """
+    if op.random_disable():
+        return None
+    if isinstance(op, Rotate):
+        angle = op.random_negative(op.angle if op.angle is not None else op.random_magnitude())
+        center = op.center if op.center is not None else ((width - 1) * 0.5, (height - 1) * 0.5)
+        return cv2.getRotationMatrix2D(center, -angle, op.scale)
+    magnitude = op.random_negative(
+        op.magnitude if op.magnitude is not None else op.random_magnitude())
+    horizontal = op.direction == 'horizontal'
+    if isinstance(op, Shear):
+        return np.float32([[1, magnitude, 0], [0, 1, 0]] if horizontal else
+                          [[1, 0, 0], [magnitude, 1, 0]])
+    offset = magnitude * (width if horizontal else height)
+    return np.float32([[1, 0, offset], [0, 1, 0]] if horizontal else
+                      [[1, 0, 0], [0, 1, offset]])
 
 
-def resample_score_map(score_map, warped):
-    """Nearest resampling of the map through a warped coordinate image (see module doc)."""
+def moved_score_map(score_map, matrix: np.ndarray, height: int, width: int):
+    """The score map after the image moved by ``matrix`` (see the module doc)."""
     logits, classes = score_map
     grid_h, grid_w = logits.shape[-2:]
-    height, width = warped.shape[:2]
-    # Centre pixel of every map cell, then the source pixel it came from.
-    rows = np.minimum(((np.arange(grid_h) + 0.5) * height / grid_h).astype(int), height - 1)
-    cols = np.minimum(((np.arange(grid_w) + 0.5) * width / grid_w).astype(int), width - 1)
-    source = warped[rows[:, None], cols[None, :]]  # (S_h, S_w, 3)
-    valid = source[..., 2] > 0.5
-    src_col = np.clip(((source[..., 0] + 0.5) * grid_w / width).astype(int), 0, grid_w - 1)
-    src_row = np.clip(((source[..., 1] + 0.5) * grid_h / height).astype(int), 0, grid_h - 1)
+    # Cell centres in pixel coordinates (OpenCV's: pixel centres at integers), then the source
+    # point each came from.
+    xs = (np.arange(grid_w) + 0.5) * width / grid_w - 0.5
+    ys = (np.arange(grid_h) + 0.5) * height / grid_h - 0.5
+    inverse = cv2.invertAffineTransform(np.asarray(matrix, np.float64))
+    src_x = inverse[0, 0] * xs[None, :] + inverse[0, 1] * ys[:, None] + inverse[0, 2]
+    src_y = inverse[1, 0] * xs[None, :] + inverse[1, 1] * ys[:, None] + inverse[1, 2]
+    valid = (src_x >= -0.5) & (src_x < width - 0.5) & (src_y >= -0.5) & (src_y < height - 0.5)
+    src_col = np.clip(np.floor((src_x + 0.5) * grid_w / width).astype(int), 0, grid_w - 1)
+    src_row = np.clip(np.floor((src_y + 0.5) * grid_h / height).astype(int), 0, grid_h - 1)
     logits = np.where(valid, logits[:, src_row, src_col], 0).astype(np.float32)
     return logits, classes[:, src_row, src_col]
 
@@ -93,13 +117,9 @@ def replay_on_score_map(op, results):
     height, width = results['img'].shape[:2]
     with cache_random_params(op):
         results = op(results)
-        saved = op.interpolation, op.pad_val
-        op.interpolation, op.pad_val = 'nearest', OUTSIDE
-        try:
-            warped = op(dict(img=coordinate_image(height, width)))['img']
-        finally:
-            op.interpolation, op.pad_val = saved
-    results['score_map'] = resample_score_map(results['score_map'], warped)
+        matrix = applied_affine(op, height, width)
+    if matrix is not None:
+        results['score_map'] = moved_score_map(results['score_map'], matrix, height, width)
     return results
 
 
