@@ -35,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument('--size', type=int, nargs=2, default=(500, 375), metavar=('W', 'H'))
     p.add_argument('--grid', type=int, default=14, help='score-map cells per side')
     p.add_argument('--topk', type=int, default=5, help='classes kept per score-map cell')
+    p.add_argument('--classes-per-image', type=int, default=20,
+                   help="distinct classes in one image's map (an annotator's top-k of "
+                   'neighbouring cells overlap; the targets cost grows with this count)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--out', help='JSON output (default: print only)')
     p.add_argument('--overwrite', action='store_true',
@@ -65,14 +68,16 @@ def write_images(folder, count, size, seed):
     return paths
 
 
-def write_score_maps(folder, paths, grid, topk, num_classes, seed):
+def write_score_maps(folder, paths, grid, topk, num_classes, pool, seed):
+    """Synthetic maps: each cell's top-k drawn from a pool of ``pool`` classes per image."""
     import numpy as np
     from tlalign_mm.datasets.token_labeling import ScoreMapWriter
     rng = np.random.default_rng(seed)
     writer = ScoreMapWriter(folder, len(paths), (grid, grid), topk, num_classes, 2,
                             annotator=dict(kind='synthetic, tools/analysis'))
     for row, path in enumerate(paths):
-        classes = np.stack([rng.permutation(num_classes)[:topk] for _ in range(grid * grid)],
+        image_classes = rng.permutation(num_classes)[:pool]
+        classes = np.stack([rng.permutation(image_classes)[:topk] for _ in range(grid * grid)],
                            axis=-1).reshape(topk, grid, grid)
         logits = np.sort(rng.normal(0, 3, (topk, grid, grid)), axis=0)[::-1]
         writer.add(row, path, logits, classes)
@@ -112,7 +117,8 @@ def main(argv=None):
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory() as work:
         paths = write_images(work, args.images, args.size, args.seed)
-        write_score_maps(osp.join(work, 'maps'), paths, args.grid, args.topk, 1000, args.seed)
+        write_score_maps(osp.join(work, 'maps'), paths, args.grid, args.topk, 1000,
+                         args.classes_per_image, args.seed)
         pipelines = {name: build_pipeline(name, osp.join(work, 'maps')) for name in CONFIGS}
         labels = [i % 10 for i in range(len(paths))]
         np.random.seed(args.seed)
@@ -127,6 +133,7 @@ def main(argv=None):
     result = dict(
         settings=dict(images=args.images, rounds=args.rounds, size=list(args.size),
                       grid=args.grid, topk=args.topk, threads=1,
+                      classes_per_image=args.classes_per_image,
                       configs={k: '/'.join(v) for k, v in CONFIGS.items()}),
         ms_per_image={name: statistics.median(r[name] for r in rounds) for name in CONFIGS},
         rounds=rounds, ratio=statistics.median(ratios))
