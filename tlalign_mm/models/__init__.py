@@ -4,3 +4,4 @@ from .peft import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .classifiers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

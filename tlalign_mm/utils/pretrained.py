@@ -28,11 +28,13 @@ class PretrainedCheckpointError(TLAlignError, ValueError):
 
 
 def use_pretrained(cfg, checkpoint):
-    """Point ``model.backbone.init_cfg`` at ``checkpoint`` (``None``: random initialisation)."""
+    """Point ``model.backbone.init_cfg`` at ``checkpoint`` (``None``: random initialisation),
+    and a neck that loads from the same pre-training checkpoint (CLIP's projection) with it."""
     if 'pretrained' not in cfg:
         raise PretrainedCheckpointError(
             'this config declares no top-level `pretrained` variable, so --cfg-options '
             'pretrained=... has nothing to re-point; set model.backbone.init_cfg instead')
+    before = (pretrained_init_cfg(cfg) or {}).get('checkpoint')  # the backbone's, until now
     cfg.pretrained = checkpoint
     backbone = cfg.model.backbone
     if checkpoint is None:
@@ -40,6 +42,11 @@ def use_pretrained(cfg, checkpoint):
     else:
         backbone.init_cfg = dict(type='Pretrained', checkpoint=checkpoint,
                                  prefix=BACKBONE_PREFIX)
+    neck_init = (cfg.model.get('neck') or {}).get('init_cfg')
+    if isinstance(neck_init, dict) and neck_init.get('type') == 'Pretrained' and (
+            neck_init.get('checkpoint') == before):
+        cfg.model.neck.init_cfg = None if checkpoint is None else dict(neck_init,
+                                                                      checkpoint=checkpoint)
 
 
 def pretrained_init_cfg(cfg):

@@ -43,6 +43,8 @@ KNOWN_SOURCES = (
      'use tools/model_converters/iformer_to_mmpretrain.py'),
     ('Swin Transformer', r'layers\.\d+\.blocks\.\d+\.attn\.relative_position_bias_table',
      'use tools/model_converters/swin_to_mmpretrain.py'),
+    ('CLIP ViT', r'visual\.transformer\.resblocks\.\d+\..+',
+     'use tools/model_converters/openai_clip_to_mmpretrain.py'),
     ('distilled DeiT', r'dist_token',
      "the project's ViT configs use mmpretrain's undistilled VisionTransformer: convert the "
      'undistilled release of the same size (e.g. deit_small_patch16_224)'),

@@ -1,0 +1,164 @@
+"""The KAdaptation authors' few-shot protocol: raw CLIP converted from OpenAI's key names gives
+the image-text embedding timm computes from the same weights; the head starts as CLIP's
+zero-shot classifier (cosine of image and class-name embeddings); each method's trainable count
+is the arithmetic of docs/peft.md; bad embedding files are one line; `pretrained=` re-points the
+projection with the tower."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+
+import tlalign_mm  # noqa: F401
+from tlalign_mm.models.heads import TextEmbeddingClsHead, TextEmbeddingError
+
+from ..conftest import config_path
+from model_converters import openai_clip_to_mmpretrain
+
+WIDTH, LAYERS, HEADS, EMBED, PATCH, SIZE = 64, 2, 2, 32, 32, 64  # a tiny CLIP ViT
+
+
+def openai_clip_state(seed=0):
+    """A state dict under OpenAI's CLIP key names and shapes (image and text towers), random."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def rand(*shape):
+        return 0.05 * torch.randn(*shape, generator=gen)
+
+    tokens = (SIZE // PATCH)**2 + 1
+    state = {'visual.conv1.weight': rand(WIDTH, 3, PATCH, PATCH),
+             'visual.class_embedding': rand(WIDTH),
+             'visual.positional_embedding': rand(tokens, WIDTH),
+             'visual.proj': rand(WIDTH, EMBED),
+             'text_projection': rand(WIDTH, EMBED), 'logit_scale': torch.tensor(4.6),
+             'token_embedding.weight': rand(100, WIDTH), 'positional_embedding': rand(7, WIDTH)}
+    for norm in ('visual.ln_pre', 'visual.ln_post', 'ln_final'):
+        state[f'{norm}.weight'], state[f'{norm}.bias'] = 1 + rand(WIDTH), rand(WIDTH)
+    for tower in ('visual.transformer', 'transformer'):
+        for i in range(LAYERS):
+            block = f'{tower}.resblocks.{i}'
+            for part, (rows, cols) in dict(attn_in=(3 * WIDTH, WIDTH), out_proj=(WIDTH, WIDTH),
+                                           c_fc=(4 * WIDTH, WIDTH),
+                                           c_proj=(WIDTH, 4 * WIDTH)).items():
+                owner = {'attn_in': 'attn.in_proj_', 'out_proj': 'attn.out_proj.',
+                         'c_fc': 'mlp.c_fc.', 'c_proj': 'mlp.c_proj.'}[part]
+                state[f'{block}.{owner}weight'] = rand(rows, cols)
+                state[f'{block}.{owner}bias'] = rand(rows)
+            for norm in ('ln_1', 'ln_2'):
+                state[f'{block}.{norm}.weight'] = 1 + rand(WIDTH)
+                state[f'{block}.{norm}.bias'] = rand(WIDTH)
+    return state
+
+
+def test_converted_openai_clip_gives_timms_embedding():
+    timm = pytest.importorskip('timm')
+    from timm.models.vision_transformer import _convert_openai_clip
+    state = openai_clip_state()
+    reference = timm.create_model('vit_base_patch32_clip_quickgelu_224', pretrained=False,
+                                  img_size=SIZE, embed_dim=WIDTH, depth=LAYERS,
+                                  num_heads=HEADS, num_classes=EMBED).eval()
+    reference.load_state_dict(_convert_openai_clip(state, reference), strict=True)
+
+    ours = openai_clip_to_mmpretrain.convert(state)
+    assert not any(k.startswith(('text', 'token', 'ln_final')) for k in ours)
+    init_default_scope('mmpretrain')
+    backbone = MODELS.build(dict(
+        type='VisionTransformer', img_size=SIZE, patch_size=PATCH, pre_norm=True,
+        arch=dict(embed_dims=WIDTH, num_layers=LAYERS, num_heads=HEADS,
+                  feedforward_channels=4 * WIDTH),
+        norm_cfg=dict(type='LN', eps=1e-5), layer_cfgs=dict(act_cfg=dict(type='QuickGELU')),
+        out_type='cls_token'))
+    backbone.eval()  # (mmpretrain's ViT.train returns None)
+    neck = MODELS.build(dict(type='ImageTextProjection', in_channels=WIDTH,
+                             out_channels=EMBED))
+    backbone.load_state_dict({k[9:]: v for k, v in ours.items() if k.startswith('backbone.')},
+                             strict=True)
+    neck.load_state_dict({'proj': ours['neck.proj']}, strict=True)
+    x = torch.randn(2, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        torch.testing.assert_close(neck(backbone(x))[0], reference(x), atol=1e-5, rtol=1e-5)
+
+
+def test_other_checkpoints_are_refused_by_name(tmp_path, capsys):
+    from model_converters import timm_vit_to_mmpretrain
+    src, dst = tmp_path / 'clip.pth', tmp_path / 'out.pth'
+    torch.save(openai_clip_state(), src)
+    assert timm_vit_to_mmpretrain.main([str(src), str(dst)]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: SRC is a CLIP ViT checkpoint (it holds 'visual.transformer.resblocks.0.")
+    torch.save({'blocks.0.attn.qkv.weight': torch.zeros(3, 1), 'cls_token': torch.zeros(1)}, src)
+    assert openai_clip_to_mmpretrain.main([str(src), str(dst)]) == 2
+    assert 'SRC is a ViT / DeiT checkpoint' in capsys.readouterr().err
+    assert not dst.exists()
+
+
+def embeddings_file(tmp_path, num_classes=5, dims=8, seed=0):
+    path = tmp_path / 'names.pth'
+    torch.save(torch.randn(num_classes, dims, generator=torch.Generator().manual_seed(seed)),
+               path)
+    return path
+
+
+def test_head_starts_as_the_zero_shot_classifier(tmp_path):
+    """With the image embedding L2-normalised the initial logits are the cosine similarities of
+    image and class-name embeddings; in the authors' setting (channel norm, no normalisation)
+    they are the normalised text rows times the channel-normed embedding."""
+    path = embeddings_file(tmp_path)
+    text = torch.load(path, weights_only=True)
+    image = torch.randn(4, 8, generator=torch.Generator().manual_seed(2))
+    cosine = TextEmbeddingClsHead(5, 8, text_embeddings=str(path), normalize_features=True)
+    cosine.init_weights()
+    cosine.eval()  # the channel norm's running statistics start at mean 0, variance 1
+    naive = torch.stack([torch.stack([torch.dot(i, t) / (i.norm() * t.norm()) for t in text])
+                         for i in image])
+    torch.testing.assert_close(cosine((image, )), naive, atol=1e-6, rtol=1e-6)
+
+    authors = TextEmbeddingClsHead(5, 8, text_embeddings=str(path))
+    authors.init_weights()
+    authors.train()
+    normed = (image - image.mean(0)) / torch.sqrt(image.var(0, unbiased=False) + 1e-5)
+    torch.testing.assert_close(authors((image, )), normed @ F.normalize(text, dim=-1).T,
+                               atol=1e-5, rtol=1e-5)
+
+
+def test_bad_embedding_files_are_one_line(tmp_path):
+    with pytest.raises(TextEmbeddingError, match='text embeddings not found: .*nowhere.pth; '):
+        TextEmbeddingClsHead(5, 8, text_embeddings=str(tmp_path / 'nowhere.pth'))
+    path = embeddings_file(tmp_path, num_classes=4)
+    with pytest.raises(TextEmbeddingError, match=r'holds \(4, 8\), not the \(5, 8\) '):
+        TextEmbeddingClsHead(5, 8, text_embeddings=str(path))
+
+
+# method -> trainable parameters on 5-shot CUB (200 classes), docs/peft.md's arithmetic
+HEAD = 513 * 200  # 512-d embedding -> 200 classes, with bias; the channel norm has none
+TRAINABLE = {'kadaptation': 12 * (4 * 768 + 768) + 4 * 1024 + HEAD,
+             'lora': 12 * 2 * (4 * 768 + 768 * 4) + HEAD,
+             'linear': HEAD,
+             'finetune': 87_849_216 + HEAD}  # OpenAI's image tower incl. its projection
+
+
+@pytest.mark.parametrize('method', TRAINABLE)
+def test_fewshot_configs_build_with_the_stated_counts(method, tmp_path):
+    cfg = Config.fromfile(config_path('peft', 'fewshot',
+                                      f'clip-vit-b32-openai_{method}_5shot_cub.py'))
+    assert cfg.model.head.text_embeddings == 'data/text_embeddings/cub_clip-vit-b32.pth'
+    assert cfg.param_scheduler is None and cfg.optim_wrapper.optimizer.type == 'SGD'
+    steps = [s.type for s in cfg.train_dataloader.dataset.dataset.pipeline]
+    assert steps == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
+    cfg.model.head.text_embeddings = str(embeddings_file(tmp_path, 200, 512))
+    cfg.model.backbone.init_cfg = cfg.model.neck.init_cfg = None  # no download in the suite
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert trainable == TRAINABLE[method]
+
+
+def test_pretrained_option_repoints_the_projection_too():
+    from tlalign_mm.utils.pretrained import use_pretrained
+    cfg = Config.fromfile(config_path('peft', 'fewshot',
+                                      'clip-vit-b32-openai_kadaptation_5shot_cub.py'))
+    use_pretrained(cfg, 'elsewhere.pth')
+    assert cfg.model.backbone.init_cfg.checkpoint == 'elsewhere.pth'
+    assert cfg.model.neck.init_cfg == dict(type='Pretrained', checkpoint='elsewhere.pth',
+                                           prefix='neck.')

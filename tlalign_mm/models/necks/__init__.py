@@ -1,0 +1,3 @@
+from .image_text_projection import ImageTextProjection
+
+__all__ = ['ImageTextProjection']
