@@ -3,6 +3,8 @@ the image-text embedding timm computes from the same weights; the head starts as
 zero-shot classifier (cosine of image and class-name embeddings); each method's trainable count
 is the arithmetic of docs/peft.md; bad embedding files are one line; `pretrained=` re-points the
 projection with the tower."""
+import os.path as osp
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,7 +15,7 @@ from mmpretrain.registry import MODELS
 import tlalign_mm  # noqa: F401
 from tlalign_mm.models.heads import TextEmbeddingClsHead, TextEmbeddingError
 
-from ..conftest import config_path
+from ..conftest import ROOT, config_path
 from model_converters import openai_clip_to_mmpretrain
 
 WIDTH, LAYERS, HEADS, EMBED, PATCH, SIZE = 64, 2, 2, 32, 32, 64  # a tiny CLIP ViT
@@ -162,3 +164,45 @@ def test_pretrained_option_repoints_the_projection_too():
     assert cfg.model.backbone.init_cfg.checkpoint == 'elsewhere.pth'
     assert cfg.model.neck.init_cfg == dict(type='Pretrained', checkpoint='elsewhere.pth',
                                            prefix='neck.')
+
+
+def test_text_embedding_tool(tmp_path, capsys):
+    """Step 1 lists the dataset's classes in its order; the embedding rule (templates encoded,
+    normalised, averaged, normalised again) against a naive loop; the file feeds the head; the
+    embed step without transformers is one line."""
+    import hashlib
+    import importlib.util
+    # by path: a top-level `peft` could be Hugging Face's package
+    spec = importlib.util.spec_from_file_location(
+        'make_text_embeddings', osp.join(ROOT, 'tools', 'peft', 'make_text_embeddings.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(['classes', config_path(
+        'peft', 'fewshot', 'clip-vit-b32-openai_kadaptation_5shot_cub.py')]) == 0
+    names = capsys.readouterr().out.splitlines()
+    assert len(names) == 200 and names[0] == 'Black_footed_Albatross'
+
+    def fake_encode(texts):  # a fixed vector per text
+        return torch.stack([torch.randn(6, generator=torch.Generator().manual_seed(
+            int(hashlib.sha256(t.encode()).hexdigest()[:8], 16))) for t in texts])
+
+    templates = ['a photo of a {}.', 'a {} in the wild.']
+    got = tool.class_name_embeddings(['owl', 'wren', 'tern'], templates, fake_encode)
+    for row, name in zip(got, ['owl', 'wren', 'tern']):
+        total = torch.zeros(6)
+        for template in templates:
+            vector = fake_encode([template.format(name)])[0]
+            total += vector / vector.norm()
+        torch.testing.assert_close(row, total / total.norm())
+    path = tmp_path / 'names.pth'
+    torch.save(dict(embeddings=got, classes=['owl', 'wren', 'tern']), path)
+    head = TextEmbeddingClsHead(3, 6, text_embeddings=str(path))
+    head.init_weights()
+    torch.testing.assert_close(head.fc.weight, got)
+
+    if importlib.util.find_spec('transformers') is None:
+        (tmp_path / 'names.txt').write_text('owl\nwren\n')
+        with pytest.raises(SystemExit) as stop:
+            tool.main(['embed', str(tmp_path / 'names.txt'), '--clip', str(tmp_path),
+                       '--out', str(tmp_path / 'e.pth')])
+        assert str(stop.value).startswith('error: the embed step needs transformers')
