@@ -69,3 +69,27 @@ def test_fewshot_configs_wrap_the_train_split():
         classes = DATASETS.get(train.dataset.type).METAINFO.get('classes')
         if classes:  # Flowers102 ships no names; its count is checked by the fgvc tests
             assert cfg.model.head.num_classes == len(classes), name
+
+
+def test_sweep_parts_split_each_class_as_the_authors_toolkit(digits_root):
+    """'val' holds the first ceil(k * 0.2) chosen shots of every class (in index order), 'train'
+    the rest: a partition of the k-shot subset, the same for the same seed."""
+    def build(part, shots=5, **kwargs):
+        return DATASETS.build(dict(type='KShotDataset', dataset=cub(digits_root), shots=shots,
+                                   seed=3, part=part, **kwargs))
+
+    every, train, val = build('all'), build('train'), build('val')
+    labels = every.get_gt_labels()
+    want_val = []
+    for label in range(10):
+        members = [int(i) for i, lab in zip(every.indices, labels) if lab == label]
+        want_val.append(sorted(members)[0])  # ceil(5 * 0.2) = 1 per class
+    assert sorted(val.indices.tolist()) == sorted(want_val)
+    assert sorted(train.indices.tolist() + val.indices.tolist()) == sorted(every.indices)
+    assert collections.Counter(train.get_gt_labels().tolist()) == {c: 4 for c in range(10)}
+    wider = build('val', shots=8, val_fraction=0.3)  # ceil(8 * 0.3) = 3
+    assert collections.Counter(wider.get_gt_labels().tolist()) == {c: 3 for c in range(10)}
+    from tlalign_mm.errors import ChoiceError
+    with pytest.raises(ChoiceError, match="part must be one of 'all', 'train', 'val', got "
+                       "'valid' \\(did you mean 'val'\\?\\)"):
+        build('valid')

@@ -7,10 +7,12 @@ dataset keeps the dataset class, its annotation format and pipeline untouched:
     train_dataloader = dict(dataset=dict(
         type='KShotDataset', shots=5, seed=0, dataset=dict(type='CUB', ...)))
 """
+import math
+
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
-from ..errors import TLAlignError
+from ..errors import TLAlignError, check_choice
 
 
 class KShotError(TLAlignError, ValueError):
@@ -47,6 +49,21 @@ def kshot_indices(labels, shots, seed, num_classes=None):
     return np.sort(np.concatenate(chosen))
 
 
+PARTS = ('all', 'train', 'val')
+
+
+def validation_part(labels, indices, fraction):
+    """The held-out part of a k-shot subset, as the KAdaptation authors' toolkit splits it
+    (ELEVATER's class-balanced ``val_split``): per class, the first ``ceil(k · fraction)`` of its
+    chosen samples (in index order). Returns a boolean mask over ``indices``."""
+    labels = np.asarray(labels)[indices]
+    held_out = np.zeros(len(indices), bool)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        held_out[members[:math.ceil(len(members) * fraction)]] = True
+    return held_out
+
+
 @DATASETS.register_module()
 class KShotDataset:
     """A wrapper that keeps ``shots`` samples per class of ``dataset``.
@@ -57,13 +74,23 @@ class KShotDataset:
         seed (int): sampling seed; the same seed gives the same subset. Defaults to 0.
         num_classes (int, optional): the head's class count; every class must have ``shots``
             samples. Defaults to ``max(label) + 1`` (see :func:`kshot_indices`).
+        part (str): ``'all'`` the k shots; ``'train'`` / ``'val'`` the two parts the authors'
+            hyper-parameter sweep uses (``'val'``: the first ``ceil(k · val_fraction)`` shots of
+            every class, see :func:`validation_part`). Defaults to ``'all'``.
+        val_fraction (float): the held-out share of each class's shots. Defaults to 0.2 (5
+            shots: 4 to train, 1 to validate).
         lazy_init (bool): defer loading the annotation, as mmengine's wrappers do.
             Defaults to False.
     """
 
-    def __init__(self, dataset, shots, seed=0, num_classes=None, lazy_init=False):
+    def __init__(self, dataset, shots, seed=0, num_classes=None, part='all', val_fraction=0.2,
+                 lazy_init=False):
+        check_choice('part', part, PARTS)
+        if not 0 < val_fraction < 1:
+            raise KShotError(f'val_fraction must be between 0 and 1, got {val_fraction}')
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.shots, self.seed = int(shots), int(seed)
+        self.part, self.val_fraction = part, float(val_fraction)
         self.num_classes = num_classes
         self._metainfo = self.dataset.metainfo
         self._fully_initialized = False
@@ -84,7 +111,12 @@ class KShotDataset:
             return
         if isinstance(self.dataset, BaseDataset):
             self.dataset.full_init()
-        self.indices = kshot_indices(self._labels(), self.shots, self.seed, self.num_classes)
+        labels = self._labels()
+        indices = kshot_indices(labels, self.shots, self.seed, self.num_classes)
+        if self.part != 'all':
+            held_out = validation_part(labels, indices, self.val_fraction)
+            indices = indices[held_out if self.part == 'val' else ~held_out]
+        self.indices = indices
         self._fully_initialized = True
 
     def get_data_info(self, idx):
@@ -107,6 +139,6 @@ class KShotDataset:
         return len(self.indices)
 
     def __repr__(self):
-        return (f'KShotDataset(shots={self.shots}, seed={self.seed}, '
+        return (f'KShotDataset(shots={self.shots}, seed={self.seed}, part={self.part}, '
                 f'{len(self) if self._fully_initialized else "?"} of '
                 f'{type(self.dataset).__name__})')
