@@ -3,6 +3,7 @@ the image-text embedding timm computes from the same weights; the head starts as
 zero-shot classifier (cosine of image and class-name embeddings); each method's trainable count
 is the arithmetic of docs/peft.md; bad embedding files are one line; `pretrained=` re-points the
 projection with the tower."""
+import os
 import os.path as osp
 
 import pytest
@@ -206,3 +207,62 @@ def test_text_embedding_tool(tmp_path, capsys):
             tool.main(['embed', str(tmp_path / 'names.txt'), '--clip', str(tmp_path),
                        '--out', str(tmp_path / 'e.pth')])
         assert str(stop.value).startswith('error: the embed step needs transformers')
+
+
+def test_refined_search_is_the_authors():
+    """Coarse points, then neighbours at 8, 4, 2, 1 around the best; each index scored once."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'sweep_few_shot', osp.join(ROOT, 'tools', 'peft', 'sweep_few_shot.py'))
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    decays, coarse = sweep.weight_decays(-6, 6, 97, 7)
+    assert coarse == [0, 16, 32, 48, 64, 80, 96] and decays[48] == 1.0
+    calls = []
+
+    def score(index):  # one peak at index 37
+        calls.append(index)
+        return -abs(index - 37)
+
+    assert sweep.refined_search(score, 97, coarse) == (37, 0)
+    # best coarse 32; span 8 around it: 24, 40 (better); 4 around 40: 36 (better), 44; 2 around
+    # 36: 34, 38; 1 around 36: 35, 37 (the peak). Neighbours are fixed before each span's pair.
+    assert calls == [0, 16, 32, 48, 64, 80, 96, 24, 40, 36, 44, 34, 38, 35, 37]
+
+
+def test_sweep_tool_runs_the_protocol_on_digits(tmp_path, trained_digits, digits_root):
+    """Trials train on the k-shot 'train' part and are scored on the held-out part; the chosen
+    pair trains on all k shots and is tested on the test split (a tiny grid, one epoch)."""
+    import json
+    import subprocess
+    import sys
+    config = tmp_path / 'fewshot.py'
+    config.write_text(f"""
+_base_ = ['{config_path('peft', 'deit-digits_linear_digits-cub.py')}']
+train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
+    _delete_=True, type='KShotDataset', shots=5, seed=0, num_classes=10,
+    dataset={{{{_base_.train_dataloader.dataset}}}}))
+val_dataloader = dict(num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+""")
+    work = tmp_path / 'sweep'
+    out = subprocess.run(
+        [sys.executable, 'tools/peft/sweep_few_shot.py', str(config), '--work-dir', str(work),
+         '--lrs', '0.1', '--wd-log-range', '-4', '-2', '--wd-grid', '2', '--wd-coarse', '2',
+         '--sweep-epochs', '1', '--final-epochs', '1', '--cfg-options',
+         f'pretrained={trained_digits("deit_tlalign").checkpoint}'],
+        cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    record = json.loads((work / 'sweep.json').read_text())
+    assert [(t['lr'], t['weight_decay']) for t in record['trials']] == [
+        (0.1, pytest.approx(1e-4)), (0.1, pytest.approx(1e-2))]
+    chosen = max(record['trials'], key=lambda t: t['val_top1'])
+    assert record['chosen']['weight_decay'] == chosen['weight_decay']
+    trial = Config.fromfile(str(work / 'sweep' / 'lr0.1_wd0.0001' / 'config.py'))
+    assert trial.train_dataloader.dataset.part == 'train'
+    assert trial.test_dataloader.dataset.part == 'val'
+    assert trial.optim_wrapper.optimizer.weight_decay == pytest.approx(1e-4)
+    final = Config.fromfile(str(work / 'final' / 'config.py'))
+    assert final.train_dataloader.dataset.part == 'all'
+    assert final.test_dataloader.dataset.type == 'CUB'  # the test split, not the shots
+    assert record['final'] == json.loads((work / 'final' / 'metrics.json').read_text())
