@@ -98,7 +98,10 @@ def test_imagenet_configs_train_an_iteration(arm, digits_root, tmp_path, monkeyp
         assert len(hub.get_scalar('train/align_gap').data[0]) == 1
 
 
-def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(digits_root, tmp_path, monkeypatch):
+@pytest.mark.parametrize('config', ['upernet_lvvit-s_8xb2-160k_ade20k-512x512.py',
+                                    'upernet_lvvit-s_side-layers_8xb2-160k_ade20k-512x512.py'])
+def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(config, digits_root, tmp_path,
+                                                           monkeypatch):
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
     classifier = MODELS.build(dict(
@@ -108,7 +111,7 @@ def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(digits_root, tmp_pat
     torch.save(dict(state_dict=classifier.state_dict()), checkpoint)
 
     monkeypatch.setenv('ADE20K_ROOT', str(digits_root / 'digits_ade20k'))
-    cfg = Config.fromfile(config_path('seg', 'upernet_lvvit-s_8xb2-160k_ade20k-512x512.py'))
+    cfg = Config.fromfile(config_path('seg', config))
     cfg.model.backbone.init_cfg.checkpoint = str(checkpoint)
     cfg.model.data_preprocessor.size = (64, 64)
     for step in cfg.train_dataloader.dataset.pipeline:
@@ -128,11 +131,39 @@ def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(digits_root, tmp_pat
     backbone = runner.model.backbone
     runner.train()
     assert runner.iter == 2
+    assert type(runner.model.neck).__name__ == (
+        'LVViTSideLayers' if 'side-layers' in config else 'MultiLevelNeck')
     assert backbone.out_indices == [6, 9, 12, 15] and backbone.pos_embed.shape[1] == 1 + 32 * 32
     # The classifier's weights came in (a stem conv is barely moved by two warm-up steps).
     stem = classifier.backbone.patch_embed.stem[0].conv.weight
     assert torch.allclose(backbone.patch_embed.stem[0].conv.weight, stem, atol=1e-4)
     assert torch.isfinite(torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
+
+
+# arch -> (block outputs, width, head channels) of the authors' side-layer configs
+SIDE_LAYERS = dict(s=((6, 9, 12, 15), 384, 256), m=((10, 13, 16, 19), 512, 256),
+                   l=((14, 17, 20, 23), 768, 512))
+
+
+@pytest.mark.parametrize('arch', SIDE_LAYERS)
+def test_side_layer_configs_are_the_authors(arch):
+    """Strides 4/8/16/16 and widths C/C/C/2048 out of the neck; UperHead and the auxiliary head
+    (third map) at the authors' channel count."""
+    blocks, width, channels = SIDE_LAYERS[arch]
+    cfg = Config.fromfile(config_path(
+        'seg', f'upernet_lvvit-{arch}_side-layers_8xb2-160k_ade20k-512x512.py'))
+    assert (cfg.model.backbone.arch, tuple(cfg.model.backbone.out_indices)) == (arch, blocks)
+    assert cfg.model.decode_head.in_channels == [width, width, width, 2048]
+    assert cfg.model.decode_head.channels == cfg.model.auxiliary_head.channels == channels
+    aux = cfg.model.auxiliary_head
+    assert (aux.in_index, aux.in_channels) == (2, width)
+    init_default_scope('mmpretrain')
+    neck = MODELS.build(dict(cfg.model.neck, type='LVViTSideLayers', norm_cfg=dict(type='BN')))
+    maps = [torch.randn(2, width, 4, 4) for _ in range(4)]  # stride 16 of a 64 px image
+    shapes = [tuple(out.shape) for out in neck(maps)]
+    assert shapes == [(2, width, 16, 16), (2, width, 8, 8), (2, width, 4, 4), (2, 2048, 4, 4)]
+    assert not any(m.bias is not None for m in neck.modules()
+                   if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)))
 
 
 def test_digits_seed_study_benchmark():

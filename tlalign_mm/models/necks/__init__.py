@@ -1,3 +1,4 @@
 from .image_text_projection import ImageTextProjection
+from .lvvit_side_layers import LVViTSideLayers
 
-__all__ = ['ImageTextProjection']
+__all__ = ['ImageTextProjection', 'LVViTSideLayers']
