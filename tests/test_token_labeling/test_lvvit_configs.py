@@ -180,3 +180,65 @@ def test_digits_seed_study_benchmark():
     assert spec.baseline == 'baseline' and list(spec.seeds) == [0, 1, 2]
     assert [(t.type, t.metric) for t in spec.tasks] == [('pretrain', 'accuracy/top1')]
 
+
+
+# config -> (arch, size, token-label grid, test resize, drop path, width): the README's S 384 px
+# fine-tune and its extrapolations to M / L
+FINETUNES = {
+    'lvvit-s_token-labeling_finetune-384px_8xb64_in1k': ('s', 384, 24, 426, 0.1, 384),
+    'lvvit-m_token-labeling_finetune-384px_8xb64_in1k': ('m', 384, 24, 384, 0.2, 512),
+    'lvvit-m_token-labeling_finetune-448px_8xb64_in1k': ('m', 448, 28, 448, 0.2, 512),
+    'lvvit-l_token-labeling_finetune-448px_8xb64_in1k': ('l', 448, 28, 448, 0.3, 768),
+}
+
+
+@pytest.mark.parametrize('name', FINETUNES)
+def test_high_resolution_finetune_configs(name):
+    arch, size, grid, resize, drop_path, width = FINETUNES[name]
+    cfg = lvvit_config(name)
+    backbone = cfg.model.backbone
+    assert (backbone.arch, backbone.img_size, backbone.drop_path_rate) == (arch, size, drop_path)
+    assert cfg.model.head.in_channels == width
+    assert cfg.load_from == f'work_dirs/lvvit-{arch}_token-labeling_8xb128_in1k/epoch_310.pth'
+    steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    assert steps['ScoreMapRandomResizedCrop']['scale'] == size
+    assert steps['TokenLabelTargets']['grid_size'] == grid == size // 16
+    test = {t['type']: t for t in cfg.val_dataloader.dataset.pipeline}
+    assert (test['ResizeEdge']['scale'], test['CenterCrop']['crop_size']) == (resize, size)
+    # --lr 5e-6 --min-lr 5e-6 --weight-decay 1e-8, -b 64 on 8 GPUs, main.py's 5 warm-up
+    # epochs from 1e-6 and 300 + 10 epochs, no EMA
+    assert cfg.optim_wrapper.optimizer.lr == 5e-6
+    assert cfg.optim_wrapper.optimizer.weight_decay == 1e-8
+    assert cfg.train_dataloader.batch_size * 8 == 512 == cfg.auto_scale_lr.base_batch_size
+    (warmup, ) = cfg.param_scheduler
+    assert (warmup.type, warmup.end) == ('LinearLR', 5)
+    assert warmup.start_factor * 5e-6 == pytest.approx(1e-6)
+    assert cfg.train_cfg.max_epochs == 310 and cfg.custom_hooks == []
+
+
+def test_384px_finetune_loads_the_224px_classifier_and_trains(digits_root, tmp_path,
+                                                             monkeypatch):
+    imagenet = digits_root / 'digits_imagenet'
+    monkeypatch.setenv('IMAGENET_ROOT', str(imagenet))
+    monkeypatch.setenv('TOKEN_LABEL_ROOT', str(tmp_path / 'maps'))
+    synthetic_score_maps(tmp_path / 'maps', imagenet)
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    classifier = MODELS.build(copy.deepcopy(
+        lvvit_config('lvvit-s_token-labeling_8xb128_in1k').model))
+    cfg = lvvit_config('lvvit-s_token-labeling_finetune-384px_8xb64_in1k')
+    cfg.optim_wrapper.type = 'OptimWrapper'  # fp32 (see above)
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    model.load_state_dict(classifier.state_dict(), strict=True)  # 14x14 -> 24x24 positions
+    assert model.backbone.pos_embed.shape[1] == 1 + 24 * 24
+    for step in cfg.train_dataloader.dataset.pipeline:  # 64 px crops for the CPU
+        if step['type'] == 'ScoreMapRandomResizedCrop':
+            step['scale'] = 64
+        if step['type'] == 'TokenLabelTargets':
+            step['grid_size'] = 4
+    model = with_preprocessor(model, cfg, MODELS)
+    runner = train_one_iteration(cfg, model, tmp_path / 'work', samples=2)
+    assert runner.iter == 1
+    hub = runner.message_hub
+    assert all(torch.isfinite(torch.tensor(hub.get_scalar(k).current()))
+               for k in ('train/loss', 'train/loss_dense'))
