@@ -42,11 +42,12 @@ def use_pretrained(cfg, checkpoint):
     else:
         backbone.init_cfg = dict(type='Pretrained', checkpoint=checkpoint,
                                  prefix=BACKBONE_PREFIX)
-    neck_init = (cfg.model.get('neck') or {}).get('init_cfg')
-    if isinstance(neck_init, dict) and neck_init.get('type') == 'Pretrained' and (
-            neck_init.get('checkpoint') == before):
-        cfg.model.neck.init_cfg = None if checkpoint is None else dict(neck_init,
-                                                                      checkpoint=checkpoint)
+    necks = cfg.model.get('neck') or []
+    for neck in necks if isinstance(necks, (list, tuple)) else [necks]:  # mmdet: a list
+        neck_init = neck.get('init_cfg')
+        if isinstance(neck_init, dict) and neck_init.get('type') == 'Pretrained' and (
+                neck_init.get('checkpoint') == before):
+            neck.init_cfg = None if checkpoint is None else dict(neck_init, checkpoint=checkpoint)
 
 
 def pretrained_init_cfg(cfg):
