@@ -266,3 +266,31 @@ test_dataloader = val_dataloader
     assert final.train_dataloader.dataset.part == 'all'
     assert final.test_dataloader.dataset.type == 'CUB'  # the test split, not the shots
     assert record['final'] == json.loads((work / 'final' / 'metrics.json').read_text())
+
+
+DATASETS = {'caltech101': 102, 'cifar10': 10, 'cifar100': 100, 'cub': 200, 'dtd': 47,
+            'fgvc-aircraft': 100, 'flowers102': 102, 'food101': 101, 'oxford-pets': 37,
+            'stanford-cars': 196, 'sun397': 397}
+
+
+@pytest.mark.parametrize('dataset', DATASETS)
+def test_every_dataset_has_the_protocol_for_every_method(dataset, tmp_path):
+    """Each method's config reads 5 centre-cropped shots per class and builds (the linear probe
+    here: 513 x classes trainable); its embeddings file is named after the dataset."""
+    for method in TRAINABLE:
+        cfg = Config.fromfile(config_path(
+            'peft', 'fewshot', f'clip-vit-b32-openai_{method}_5shot_{dataset}.py'))
+        shots = cfg.train_dataloader.dataset
+        assert (shots.type, shots.shots, shots.num_classes) == ('KShotDataset', 5,
+                                                                DATASETS[dataset])
+        for pipeline in (shots.dataset.pipeline, cfg.test_dataloader.dataset.pipeline):
+            assert [s.type for s in pipeline][1:3] == ['ResizeEdge', 'CenterCrop']
+        assert cfg.model.head.text_embeddings == (
+            f'data/text_embeddings/{dataset}_clip-vit-b32.pth')
+    cfg = Config.fromfile(config_path(
+        'peft', 'fewshot', f'clip-vit-b32-openai_linear_5shot_{dataset}.py'))
+    cfg.model.head.text_embeddings = str(embeddings_file(tmp_path, DATASETS[dataset], 512))
+    cfg.model.backbone.init_cfg = cfg.model.neck.init_cfg = None
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 513 * DATASETS[dataset]

@@ -1,9 +1,9 @@
-# 5-shot CUB-200-2011 with KAdaptation of raw CLIP ViT-B/32, the KAdaptation authors' protocol: the
-# 512-d image-text embedding, a BatchNorm1d(affine=False) + linear head initialised from the class
-# names' text embeddings, constant-lr SGD, centre-crop preprocessing (docs/peft.md, "Few-shot
-# protocol"). Another seed: --cfg-options train_dataloader.dataset.seed=1 randomness.seed=1. Needs:
-# `pretrained` (OpenAI's weights, converted) and `text_embeddings`
-# (tools/peft/make_text_embeddings.py).
+# 5-shot CUB-200-2011 with KAdaptation of raw CLIP ViT-B/32, the KAdaptation authors' protocol
+# (docs/peft.md, "Few-shot protocol"): the 512-d image-text embedding, a BatchNorm1d + linear head
+# initialised from the class names' text embeddings, constant-lr SGD, centre crops. Sweep lr and
+# weight decay, then the final run: tools/peft/sweep_few_shot.py THIS_CONFIG --work-dir DIR.
+# Another seed: --cfg-options train_dataloader.dataset.seed=1 randomness.seed=1. Needs `pretrained`
+# (OpenAI's weights, converted) and `text_embeddings` (tools/peft/make_text_embeddings.py).
 _base_ = [
     '../../_base_/datasets/fewshot/cub_5shot_clip-center-crop.py',
     '../../_base_/models/peft/clip_vit-b-p32_openai_kadaptation.py',
