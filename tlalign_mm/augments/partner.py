@@ -33,11 +33,17 @@ def partner_permutation(batch_size, device=None):
                       logger='current', level=30)
             _warned_single = True
         return index.to(device) if device is not None else index
-    fixed = torch.nonzero(index == torch.arange(batch_size)).flatten()
+    # The repair in Python on the host list: no dynamic-shape tensor op (``nonzero``) and no
+    # per-element ``.item()`` in the step's dispatched work.
+    order = index.tolist()
+    fixed = [i for i, j in enumerate(order) if i == j]
     if len(fixed) >= 2:  # each fixed point takes the next one's value: a cycle among them
-        index[fixed] = index[fixed.roll(1)]
+        values = [order[f] for f in fixed]
+        for f, value in zip(fixed, values[-1:] + values[:-1]):
+            order[f] = value
     elif len(fixed) == 1:  # swap with the neighbour, which is not a fixed point
-        f = int(fixed)
+        f = fixed[0]
         k = (f + 1) % batch_size
-        index[f], index[k] = index[k].clone(), index[f].clone()
+        order[f], order[k] = order[k], order[f]
+    index = torch.tensor(order)
     return index.to(device) if device is not None else index

@@ -127,6 +127,7 @@ def classifier_parts(args):
 def build_arm(arm, args):
     """A stock ImageClassifier + optimizer for one arm, with the TL-Align hook where needed."""
     import tlalign_mm  # noqa: F401
+    from mmengine.hooks import LoggerHook
     from mmengine.optim import build_optim_wrapper
     from mmpretrain.registry import MODELS
     from tlalign_mm.engine.hooks import TLAlignHook
@@ -155,7 +156,10 @@ def build_arm(arm, args):
     hook = None
     if aligned:
         hook = TLAlignHook(label_mode=arm.split('-')[1], kernel=args.kernel)
-        hook.runner = SimpleNamespace(model=model, message_hub=message_hub(), hooks=[hook])
+        # a logger writing every 50 iterations, as in training: the hook hands its statistics
+        # to the message hub (a host sync) on those iterations only
+        hook.runner = SimpleNamespace(model=model, message_hub=message_hub(),
+                                      hooks=[hook, LoggerHook(interval=50)])
         hook.before_train(hook.runner)
     return model, optim, hook
 

@@ -33,7 +33,9 @@ class MixedLabelHook(Hook):
     Each mixed batch's ``gt_score`` becomes the rewriter's image label; where it returns token
     labels too, they are written as ``traced_token_score`` (the dense targets of
     :class:`~tlalign_mm.models.heads.TokenLabelingHead`). The mean absolute statistic is logged
-    under the rewriter's ``log_key``.
+    under the rewriter's ``log_key``, one value per iteration; the values stay on the device
+    until the iteration the ``LoggerHook`` writes, so a traced step holds no host sync of its
+    own (one ``tolist`` per logging interval).
 
     Public attributes while a mixed batch is in flight: ``batch_samples`` (its data samples)
     and ``batch_record`` (its mix record); ``None`` otherwise.
@@ -46,7 +48,9 @@ class MixedLabelHook(Hook):
         self.batch_samples: Optional[list] = None
         self.batch_record: Optional[MixRecord] = None
         self._handles = []
-        self._stats: List[torch.Tensor] = []
+        self._stats: List[torch.Tensor] = []  # this iteration's statistics (device tensors)
+        self._unlogged: List[torch.Tensor] = []  # one mean per iteration since the last log
+        self._log_interval = 1
         self._checked_augments = None  # the batch augments object last checked
 
     @property
@@ -66,6 +70,8 @@ class MixedLabelHook(Hook):
         self.model = get_ori_model(runner.model)
         self.check_augments()
         self.rewriter.prepare(self.model)
+        loggers = [h for h in runner.hooks if type(h).__name__ == 'LoggerHook']
+        self._log_interval = loggers[0].interval if loggers else 1
 
     def check_augments(self) -> None:
         """Check the batch augments record their mixes (again only when they were replaced)."""
@@ -90,11 +96,20 @@ class MixedLabelHook(Hook):
             self.rewriter.close()
             self.batch_samples = self.batch_record = None
         if self._stats:
-            # One host sync per iteration, after the step (the logger syncs there anyway).
             stats = self._stats
-            mean = stats[0] if len(stats) == 1 else torch.stack(stats).mean()
-            runner.message_hub.update_scalar(self.log_key, float(mean))
+            self._unlogged.append(stats[0] if len(stats) == 1 else torch.stack(stats).mean())
             self._stats = []
+        # the LoggerHook's own rule: every `interval` iterations of the epoch, and its last one
+        loader = getattr(runner, 'train_dataloader', None)
+        if self._unlogged and (self.every_n_inner_iters(batch_idx, self._log_interval) or (
+                loader is not None and self.end_of_epoch(loader, batch_idx))):
+            self.flush_statistics(runner)
+
+    def flush_statistics(self, runner) -> None:
+        """Hand the iterations' statistics to the message hub (one host sync for all)."""
+        for value in torch.stack(self._unlogged).tolist():
+            runner.message_hub.update_scalar(self.log_key, value)
+        self._unlogged = []
 
     def before_val(self, runner) -> None:
         self.close()
@@ -103,6 +118,8 @@ class MixedLabelHook(Hook):
         self.close()
 
     def after_train(self, runner) -> None:
+        if self._unlogged:
+            self.flush_statistics(runner)
         self.close()
 
     def close(self) -> None:
