@@ -15,6 +15,8 @@ import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
+from tool_args import add_tensorboard_argument  # noqa: E402
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
@@ -30,9 +32,7 @@ def main(argv=None):
     parser.add_argument('--rerun-changed', action='store_true',
                         help='run again every finished cell whose configs, cfg_options or seed '
                         'changed since (its old folder is renamed <folder>.replaced-<n>)')
-    parser.add_argument('--tensorboard', action='store_true',
-                        help='train every cell with tools/train.py --tensorboard (TensorBoard '
-                        'event files in each cell; tensorboard --logdir WORK_DIR)')
+    add_tensorboard_argument(parser, 'in every cell (tools/train.py --tensorboard)')
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f'--jobs must be at least 1, got {args.jobs}')

@@ -24,6 +24,13 @@ def add_run_arguments(parser: argparse.ArgumentParser, cfg_example: str) -> None
                         '`pretrained` checkpoint')
 
 
+def add_tensorboard_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--tensorboard``: the logged scalars as TensorBoard events too (``what`` says where)."""
+    parser.add_argument('--tensorboard', action='store_true',
+                        help=f'also write the logged scalars (losses, lr, align_gap, ...) as '
+                        f'TensorBoard events {what}: tensorboard --logdir WORK_DIR')
+
+
 def parse_run_arguments(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
     """Parse; publish the local rank as ``$LOCAL_RANK`` where the launcher did not."""
     args = parser.parse_args(argv)

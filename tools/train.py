@@ -7,7 +7,8 @@ Usage: python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [
 import argparse
 import sys
 
-from tool_args import add_run_arguments, parse_run_arguments, run_tool
+from tool_args import (add_run_arguments, add_tensorboard_argument, parse_run_arguments,
+                       run_tool)
 
 
 def parse_args(argv=None):
@@ -21,10 +22,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--amp', action='store_true',
         help='mixed precision: fp16 with loss scaling on CUDA, bf16 autocast on CPU')
-    parser.add_argument(
-        '--tensorboard', action='store_true',
-        help='also write the logged scalars (losses, lr, align_gap, ...) as TensorBoard events '
-        'under the run\'s vis_data folder: tensorboard --logdir WORK_DIR')
+    add_tensorboard_argument(parser, "under the run's vis_data folder")
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the actual total batch size')
     parser.add_argument('--no-validate', action='store_true',

@@ -70,6 +70,9 @@ def build_parser(kernels, add_help=True):
     p.add_argument('--kernel', default='auto', choices=kernels)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--amp', action='store_true', help='bf16 autocast for every arm')
+    p.add_argument('--compile', action='store_true',
+                   help="torch.compile every arm's backbone forward (TLAlignHook's "
+                   'compile_backbone for the TL-Align arms, the same wrapping for CutMix)')
     p.add_argument('--arms', nargs='+', default=list(ARMS), choices=ARMS)
     p.add_argument('--out', help='write the results as JSON here')
     p.add_argument('--overwrite', action='store_true',
@@ -77,6 +80,8 @@ def build_parser(kernels, add_help=True):
     p.add_argument('--count-ops', action='store_true',
                    help='instead of timing: count the dispatched aten ops and tlalign_mm Python '
                    'calls of one full train step per arm (machine-independent host work)')
+    p.add_argument('--skip-memory', action='store_true',
+                   help='time only (no peak-memory pass; on CPU that pass runs child processes)')
     p.add_argument('--system-malloc', action='store_true',
                    help="CPU: time with glibc's default heap behaviour (see STEADY_MALLOC)")
     p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
@@ -154,8 +159,11 @@ def build_arm(arm, args):
     optim = build_optim_wrapper(model, dict(
         type=wrapper_type, optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05)))
     hook = None
+    if args.compile and not aligned:
+        model.backbone.forward = torch.compile(model.backbone.forward)
     if aligned:
-        hook = TLAlignHook(label_mode=arm.split('-')[1], kernel=args.kernel)
+        hook = TLAlignHook(label_mode=arm.split('-')[1], kernel=args.kernel,
+                           compile_backbone=args.compile)
         # a logger writing every 50 iterations, as in training: the hook hands its statistics
         # to the message hub (a host sync) on those iterations only
         hook.runner = SimpleNamespace(model=model, message_hub=message_hub(),
@@ -334,7 +342,9 @@ def main(argv=None):
         print(f'  round {r + 1}/{args.rounds}: ' +
               ', '.join(f'{a} {times[a][-1] * 1e3:.1f} ms' for a in args.arms), flush=True)
 
-    if args.device == 'cuda':
+    if args.skip_memory:
+        memory = {arm: dict(peak_mb=float('nan'), step_mb=float('nan')) for arm in args.arms}
+    elif args.device == 'cuda':
         memory = {arm: cuda_memory(states[arm], batch, args) for arm in args.arms}
     else:
         del states

@@ -53,6 +53,29 @@ KNOWN_SOURCES = (
 )
 
 
+#: timm's block-relative names (ViT, DeiT, LV-ViT) -> mmpretrain's TransformerEncoderLayer
+TIMM_BLOCK = {'norm1': 'ln1', 'norm2': 'ln2', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj',
+              'mlp.fc1': 'ffn.layers.0.0', 'mlp.fc2': 'ffn.layers.1'}
+
+
+def top_key(key: str, top: Dict[str, str]) -> Optional[str]:
+    """``top[key]``, or ``top[owner] + '.weight' / '.bias'`` for a parameter of a module that
+    ``top`` renames, else None."""
+    if key in top:
+        return top[key]
+    owner, _, leaf = key.rpartition('.')
+    return f'{top[owner]}.{leaf}' if owner in top and leaf in ('weight', 'bias') else None
+
+
+def timm_vit_key(key: str, top: Dict[str, str]) -> Optional[str]:
+    """mmpretrain's name for a timm-layout ViT key: ``blocks.N.<part>`` through
+    :data:`TIMM_BLOCK` to ``backbone.layers.N.<ours>``, everything else through ``top``."""
+    match = re.fullmatch(r'blocks\.(\d+)\.(.+)\.(weight|bias)', key)
+    if match and match[2] in TIMM_BLOCK:
+        return f'backbone.layers.{match[1]}.{TIMM_BLOCK[match[2]]}.{match[3]}'
+    return top_key(key, top)
+
+
 class ConverterInputError(TLAlignError, ValueError):
     """SRC cannot be converted (missing, not a state dict, or keys of another model)."""
 

@@ -15,13 +15,11 @@ import re
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from converter_cli import converter_entry  # noqa: E402
+from converter_cli import converter_entry, timm_vit_key  # noqa: E402
 
 # The authors' stem (PatchEmbed4_2 / PatchEmbed4_2_128): conv{i}/bn{i} -> stem.{i-1}.conv/bn.
 STEM = re.compile(r'patch_embed\.(conv|bn)([123])\.(.+)')
-# Block-relative names: theirs -> ours.
-BLOCK = {'norm1': 'ln1', 'norm2': 'ln2', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj',
-         'mlp.fc1': 'ffn.layers.0.0', 'mlp.fc2': 'ffn.layers.1'}
+# Outside the blocks (whose names are timm's): theirs -> ours.
 TOP = {'cls_token': 'backbone.cls_token', 'pos_embed': 'backbone.pos_embed',
        'patch_embed.proj': 'backbone.patch_embed.projection', 'norm': 'backbone.ln1',
        'head': 'head.fc_cls', 'aux_head': 'head.fc_aux'}
@@ -32,15 +30,7 @@ def our_key(key):
     match = STEM.fullmatch(key)
     if match:
         return f'backbone.patch_embed.stem.{int(match[2]) - 1}.{match[1]}.{match[3]}'
-    match = re.fullmatch(r'blocks\.(\d+)\.(.+)\.(weight|bias)', key)
-    if match and match[2] in BLOCK:
-        return f'backbone.layers.{match[1]}.{BLOCK[match[2]]}.{match[3]}'
-    if key in TOP:  # the two parameters without a suffix
-        return TOP[key]
-    owner, _, leaf = key.rpartition('.')
-    if owner in TOP and leaf in ('weight', 'bias'):
-        return f'{TOP[owner]}.{leaf}'
-    return None
+    return timm_vit_key(key, TOP)
 
 
 # convert(state_dict) -> {our key: tensor}, refusing keys of another model; main(argv): the CLI

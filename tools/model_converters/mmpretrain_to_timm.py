@@ -18,14 +18,14 @@ import re
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from converter_cli import DROP, ConverterInputError, converter_main, map_keys  # noqa: E402
+from converter_cli import (DROP, TIMM_BLOCK, ConverterInputError, converter_main,  # noqa: E402
+                           map_keys, top_key)
 from swin_token_merging import unfold_to_official_order  # noqa: E402
+from timm_vit_to_mmpretrain import TOP as TIMM_VIT_TOP  # noqa: E402
 
-VIT_BLOCK = {'ln1': 'norm1', 'ln2': 'norm2', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj',
-             'ffn.layers.0.0': 'mlp.fc1', 'ffn.layers.1': 'mlp.fc2'}
-VIT_TOP = {'backbone.cls_token': 'cls_token', 'backbone.pos_embed': 'pos_embed',
-           'backbone.patch_embed.projection': 'patch_embed.proj', 'backbone.pre_norm': 'norm_pre',
-           'backbone.ln1': 'norm', 'head.layers.head': 'head'}
+# the import maps, inverted
+VIT_BLOCK = {ours: theirs for theirs, ours in TIMM_BLOCK.items()}
+VIT_TOP = {ours: theirs for theirs, ours in TIMM_VIT_TOP.items()}
 SWIN_BLOCK = {'norm1': 'norm1', 'norm2': 'norm2', 'attn.w_msa.qkv': 'attn.qkv',
               'attn.w_msa.proj': 'attn.proj', 'ffn.layers.0.0': 'mlp.fc1',
               'ffn.layers.1': 'mlp.fc2'}
@@ -34,20 +34,13 @@ SWIN_TOP = {'backbone.patch_embed.projection': 'patch_embed.proj',
             'head.fc': 'head.fc'}
 
 
-def _top_key(key, top):
-    if key in top:
-        return top[key]
-    owner, _, leaf = key.rpartition('.')
-    return f'{top[owner]}.{leaf}' if owner in top and leaf in ('weight', 'bias') else None
-
-
 def vit_key(key):
     """timm's name for one mmpretrain ViT key, or None."""
     match = re.fullmatch(r'backbone\.layers\.(\d+)\.(.+)\.(weight|bias)', key)
     if match:
         theirs = VIT_BLOCK.get(match[2])
         return theirs and f'blocks.{match[1]}.{theirs}.{match[3]}'
-    return _top_key(key, VIT_TOP)
+    return top_key(key, VIT_TOP)
 
 
 def swin_key(key):
@@ -66,7 +59,7 @@ def swin_key(key):
     match = re.fullmatch(r'backbone\.stages\.(\d+)\.downsample\.(norm|reduction)\.(\w+)', key)
     if match:
         return f'layers.{int(match[1]) + 1}.downsample.{match[2]}.{match[3]}'
-    return _top_key(key, SWIN_TOP)
+    return top_key(key, SWIN_TOP)
 
 
 def convert(state):

@@ -14,15 +14,11 @@ config. A distilled DeiT (``dist_token``) is refused: its extra token has no pla
 undistilled ViT. Nothing but tensors and containers is read or written.
 """
 import os.path as osp
-import re
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from converter_cli import converter_entry  # noqa: E402
+from converter_cli import converter_entry, timm_vit_key  # noqa: E402
 
-# Block-relative names: timm's -> mmpretrain's TransformerEncoderLayer.
-BLOCK = {'norm1': 'ln1', 'norm2': 'ln2', 'attn.qkv': 'attn.qkv', 'attn.proj': 'attn.proj',
-         'mlp.fc1': 'ffn.layers.0.0', 'mlp.fc2': 'ffn.layers.1'}
 # Everything outside the blocks (the parameters without a weight / bias suffix included).
 TOP = {'cls_token': 'backbone.cls_token', 'pos_embed': 'backbone.pos_embed',
        'patch_embed.proj': 'backbone.patch_embed.projection', 'norm_pre': 'backbone.pre_norm',
@@ -31,15 +27,7 @@ TOP = {'cls_token': 'backbone.cls_token', 'pos_embed': 'backbone.pos_embed',
 
 def our_key(key):
     """mmpretrain's name for one timm ViT key, or None when it is not a plain ViT / DeiT key."""
-    match = re.fullmatch(r'blocks\.(\d+)\.(.+)\.(weight|bias)', key)
-    if match and match[2] in BLOCK:
-        return f'backbone.layers.{match[1]}.{BLOCK[match[2]]}.{match[3]}'
-    if key in TOP:
-        return TOP[key]
-    owner, _, leaf = key.rpartition('.')
-    if owner in TOP and leaf in ('weight', 'bias'):
-        return f'{TOP[owner]}.{leaf}'
-    return None
+    return timm_vit_key(key, TOP)
 
 
 # convert(state_dict) -> {our key: tensor}, refusing keys of another model; main(argv): the CLI
