@@ -1,4 +1,5 @@
-"""The CPU 'riding' kernel: labels as extra value channels of the flash forward."""
+"""The 'riding' kernel: labels as extra value channels of the fused forward (the CPU flash
+kernel here; the CUDA pair's padded channels and its first-use check exercised on CPU)."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -17,8 +18,18 @@ def qkv_views(batch=3, tokens=11, heads=2, head_dim=8, seed=0):
     return qkv, q, k, v
 
 
+@pytest.fixture(params=[1, 8], ids=['cpu-alignment', 'cuda-alignment'])
+def alignment(request, monkeypatch):
+    """Run the CPU pair as it is, and as if it needed CUDA's head sizes (multiples of 8): the
+    zero padding channels and their scratch output then ride along as on CUDA."""
+    from tlalign_mm.alignment import label_riding_attention as riding
+    cpu = riding.FUSED_KERNELS['cpu']
+    monkeypatch.setitem(riding.FUSED_KERNELS, 'cpu', cpu._replace(align=request.param))
+    return request.param
+
+
 @pytest.mark.parametrize('width', [1, 3])
-def test_features_gradients_and_labels_match_references(width):
+def test_features_gradients_and_labels_match_references(width, alignment):
     qkv, q, k, v = qkv_views()
     labels = torch.rand(3, 11, width)
     scale = 8**-0.5
@@ -52,8 +63,36 @@ def test_auto_kernel_rides_only_where_labels_stay_exact():
     assert tracer._kernel_for(q.bfloat16(), 0.0) == 'fused'  # autocast: fp32 labels
     tracer.labels = torch.rand(2, 5, 1000)                   # K-dim, 1000 classes: too wide
     assert tracer._kernel_for(q, 0.0) == 'fused'
+    from tlalign_mm.alignment.label_riding_attention import kernels_chosen_as
+    with kernels_chosen_as('cuda'):  # what CUDA training picks (the CPU pair stands in)
+        assert tracer._kernel_for(q, 0.0) == 'sdpa'             # K-dim: too wide
+        tracer.labels = torch.rand(2, 5, 1)
+        assert tracer._kernel_for(q, 0.0) == 'riding'
+        assert tracer._kernel_for(q.bfloat16(), 0.0) == 'sdpa'  # autocast
+    assert tracer._kernel_for(q.bfloat16(), 0.0) == 'fused'
 
     forced = build_tracer(vit, kernel='riding')
     forced.labels = torch.rand(2, 5, 1)
-    with pytest.raises(RuntimeError, match="kernel 'riding' needs fp32 CPU attention"):
+    with pytest.raises(RuntimeError, match="kernel 'riding' needs fp32 attention on CPU or CUDA"):
         forced._kernel_for(q.bfloat16(), 0.0)
+
+
+def test_a_kernel_pair_that_fails_its_first_use_check_is_not_used(monkeypatch, caplog):
+    """The check another device's pair passes before it writes a label: the CPU pair passes it,
+    a pair with a wrong backward (or one that raises) fails it, once, with one warning."""
+    from tlalign_mm.alignment import label_riding_attention as riding
+    q = torch.randn(2, 4, 5, 16)
+    assert riding._check_riding(q, 1)
+    cpu = riding.FUSED_KERNELS['cpu']
+
+    def wrong_backward(grad, q, k, v, out, saved, scale):
+        return [2 * g for g in cpu.backward(grad, q, k, v, out, saved, scale)]
+
+    monkeypatch.setitem(riding.FUSED_KERNELS, 'cpu', cpu._replace(backward=wrong_backward))
+    assert not riding._check_riding(q, 1)
+
+    def failing_forward(q, k, v, scale):
+        raise RuntimeError('no kernel for these head sizes')
+
+    monkeypatch.setitem(riding.FUSED_KERNELS, 'cpu', cpu._replace(forward=failing_forward))
+    assert not riding._check_riding(q, 1)

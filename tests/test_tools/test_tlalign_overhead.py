@@ -76,3 +76,21 @@ def test_count_ops_reports_the_host_work_per_block(backbone, arch, size, label_o
         for op, count in label_ops.items():
             assert rows[arm]['top_extra_ops'][op] == count, (op, rows[arm]['top_extra_ops'])
     assert 'extra/block' in out.stdout
+
+
+def test_count_ops_as_on_cuda_counts_the_gpu_path_without_host_syncs(tmp_path, tool):
+    """--as-device cuda: the tracer picks what CUDA training picks (riding for fp32 scalar
+    labels, the recomputing sdpa kernel for 1000-class-wide K-dim labels) while the ops run
+    here; no traced arm adds a host synchronisation (.item(), nonzero) to the step."""
+    out_json = str(tmp_path / 'ops.json')
+    out = tool([TOOL, '--arch', 'deit-tiny', '--img-size', '32', '--batch', '2',
+                '--num-classes', '10', '--count-ops', '--device', 'cpu', '--as-device', 'cuda',
+                '--out', out_json], env_extra={'OMP_NUM_THREADS': '1'})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'kernels as on cuda' in out.stdout
+    with open(out_json) as f:
+        rows = json.load(f)['arms']
+    assert rows['tlalign-scalar']['top_extra_ops']['split_with_sizes_copy'] == 12  # riding
+    assert rows['tlalign-scalar']['extra_ops_per_block'] <= 8.5
+    for arm in ('tlalign-scalar', 'tlalign-kdim'):
+        assert rows[arm]['extra_host_syncs'] == {}, rows[arm]['extra_host_syncs']

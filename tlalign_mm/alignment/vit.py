@@ -17,21 +17,24 @@ Four kernels give identical labels:
   attention for the labels under ``no_grad``.
 - ``sdpa``: keep the stock kernel for the features and run one more fused attention with the
   labels as the value (``Ā·y`` without ever materialising Ā), in fp32.
-- ``riding`` (CPU, fp32): the CPU flash kernel's forward takes the labels as extra value channels
-  and returns features and ``Ā·y`` from one pass; its backward is the stock one on the unpadded
-  tensors (:mod:`.label_riding_attention`); features and gradients match the stock kernel's up
-  to float rounding.
-``auto`` picks ``riding`` on CPU (``fused`` where riding cannot be exact: autocast, attention
-dropout, or labels wider than 16 channels such as 1000-class K-dim labels) and ``sdpa`` on GPU.
+- ``riding`` (fp32, CPU or CUDA): the device's fused kernel (CPU flash, CUDA memory-efficient)
+  takes the labels as extra value channels and returns features and ``Ā·y`` from one pass; its
+  backward is the stock one on the unpadded tensors (:mod:`.label_riding_attention`); features
+  and gradients match the stock kernel's up to float rounding.
+``auto`` picks ``riding`` where it is exact (fp32, no attention dropout, labels of at most 16
+channels) and, on CUDA, once its first-use check on that device passed; otherwise ``fused`` on
+CPU and ``sdpa`` on CUDA (autocast, attention dropout, 1000-class K-dim labels).
 The kernels' costs, measured side by side, are in ``docs/tl_align.md`` ("Overhead").
 """
 import torch
 import torch.nn.functional as F
 from mmpretrain.models.backbones import VisionTransformer
 
+from . import label_riding_attention as riding_module
 from .kernel_swap import mark_wrapping, restore_kernel, swap_kernel, wrapped_stock
 from .label_riding_attention import (RIDING_MAX_LABEL_WIDTH, LabelRidingAttention,
-                                     RidingLabels, label_riding_attention, label_riding_exact)
+                                     RidingLabels, kernel_device, label_riding_attention,
+                                     label_riding_exact, riding_verified)
 from .propagation import (attention_propagated_labels, head_averaged_attention,
                           residual_propagate, residual_update, residual_update_)
 from .recomputed_attention import recomputed_attention
@@ -74,6 +77,7 @@ class ViTLabelTracer(LabelTracer):
         self.attentions = [layer.attn for layer in backbone.layers]
         self._riding = None  # RidingLabels of the current pass, while the riding kernel runs
         self._kernels = {}  # id(attention) -> its traced kernel
+        self._choices = {}  # kind of call -> kernel name (see _kernel_for)
 
     @property
     def token_size(self):
@@ -106,17 +110,28 @@ class ViTLabelTracer(LabelTracer):
         self.start(output[1], self.backbone.num_extra_tokens)
 
     def _kernel_for(self, q, dropout_p):
+        """The kernel of this block: decided once per kind of call (device, dtype, shape,
+        dropout, label width, the device the choice is made for), then looked up."""
         labels = self.labels
+        key = (q.device, q.dtype, q.shape[1], q.shape[-1], labels.dtype, labels.shape[-1],
+               dropout_p, riding_module._CHOSEN_AS)
+        choice = self._choices.get(key)
+        if choice is None:
+            choice = self._choices[key] = self._choose_kernel(q, labels, dropout_p)
+        return choice
+
+    def _choose_kernel(self, q, labels, dropout_p):
         if self.kernel == 'auto':
-            if q.is_cuda:
-                return 'sdpa'
             rides = (label_riding_exact(q, labels, dropout_p)
-                     and labels.size(-1) <= RIDING_MAX_LABEL_WIDTH)
-            return 'riding' if rides else 'fused'
+                     and labels.size(-1) <= RIDING_MAX_LABEL_WIDTH
+                     and riding_verified(q, labels.size(-1)))
+            if rides:
+                return 'riding'
+            return 'sdpa' if kernel_device(q) == 'cuda' else 'fused'
         if self.kernel == 'riding' and not label_riding_exact(q, labels, dropout_p):
             raise RuntimeError(
-                "kernel 'riding' needs fp32 CPU attention without attention dropout (got "
-                f'{q.dtype} on {q.device.type}, dropout {dropout_p}); use kernel=\'auto\'')
+                "kernel 'riding' needs fp32 attention on CPU or CUDA without attention dropout "
+                f"(got {q.dtype} on {q.device.type}, dropout {dropout_p}); use kernel='auto'")
         return self.kernel
 
     def _make_kernel(self, stock):
@@ -154,7 +169,8 @@ class ViTLabelTracer(LabelTracer):
                 # where every block updates them in place (``self.labels`` is their view).
                 state = self._riding = RidingLabels(self.labels, q.size(1), previous=state)
                 self.labels = state.labels
-            out = LabelRidingAttention.apply(q, k, v, state.heads, state.moved, scale)
+            out = LabelRidingAttention.apply(q, k, v, state.heads, state.moved, scale,
+                                             state.padding, state.scratch)
             with torch.no_grad():
                 residual_update_(state.labels, state.moved_rows, state.head_average)
         elif kernel == 'explicit' and dropout_p == 0:

@@ -52,8 +52,13 @@ def count_host_work(step):
     return counter.ops, calls
 
 
+# ops that make the host wait for the device (a value read back, a data-dependent shape)
+HOST_SYNC_OPS = ('_local_scalar_dense', 'item', 'nonzero', 'unique', 'masked_select')
+
+
 def host_work_rows(counts, blocks, base='cutmix'):
-    """Per arm: total aten ops and tlalign_mm calls, and the extra over ``base`` per block.
+    """Per arm: total aten ops and tlalign_mm calls, the extra over ``base`` per block, and the
+    extra host-synchronising ops.
 
     Args:
         counts (dict): arm -> (aten Counter, calls Counter) of one step.
@@ -64,8 +69,10 @@ def host_work_rows(counts, blocks, base='cutmix'):
     rows = {}
     for arm, (ops, calls) in counts.items():
         total_ops, total_calls = sum(ops.values()), sum(calls.values())
+        extra = ops - counts[base][0]
         rows[arm] = dict(aten_ops=total_ops, python_calls=total_calls,
                          extra_ops_per_block=(total_ops - base_ops) / blocks,
                          extra_calls_per_block=(total_calls - base_calls) / blocks,
-                         top_extra_ops=dict((ops - counts[base][0]).most_common(12)))
+                         top_extra_ops=dict(extra.most_common(12)),
+                         extra_host_syncs={op: extra[op] for op in HOST_SYNC_OPS if extra[op]})
     return rows

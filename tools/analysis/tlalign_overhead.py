@@ -80,6 +80,9 @@ def build_parser(kernels, add_help=True):
     p.add_argument('--count-ops', action='store_true',
                    help='instead of timing: count the dispatched aten ops and tlalign_mm Python '
                    'calls of one full train step per arm (machine-independent host work)')
+    p.add_argument('--as-device', choices=['cpu', 'cuda'],
+                   help="with --count-ops: let the tracer pick the kernels it picks on this "
+                   "device ('cuda': the GPU path's Python and aten work, counted on this machine)")
     p.add_argument('--skip-memory', action='store_true',
                    help='time only (no peak-memory pass; on CPU that pass runs child processes)')
     p.add_argument('--system-malloc', action='store_true',
@@ -279,17 +282,20 @@ def count_ops(args):
     from op_counts import count_host_work, host_work_rows
     batch = make_batch(args, 0)
     counts = {}
+    from tlalign_mm.alignment.label_riding_attention import kernels_chosen_as
     for arm in args.arms:
         state = build_arm(arm, args)
         # The same boxes and partners in every run: some ops depend on the draw (the partner
         # repair of a fixed point, an empty box).
         np.random.seed(0)
         torch.manual_seed(0)
-        train_step(*state, batch)
-        counts[arm] = count_host_work(lambda: train_step(*state, batch))
+        with kernels_chosen_as(args.as_device or args.device):
+            train_step(*state, batch)
+            counts[arm] = count_host_work(lambda: train_step(*state, batch))
     blocks = num_blocks(state[0].backbone)
     rows = host_work_rows(counts, blocks, base='cutmix' if 'cutmix' in args.arms else args.arms[0])
-    print(f'host work of one train step, {blocks} blocks ({args.device}):')
+    chosen = f', kernels as on {args.as_device}' if args.as_device else ''
+    print(f'host work of one train step, {blocks} blocks ({args.device}{chosen}):')
     print(f'{"arm":<16}{"aten ops":>10}{"extra/block":>13}{"py calls":>10}{"extra/block":>13}')
     for arm, row in rows.items():
         print(f'{arm:<16}{row["aten_ops"]:>10}{row["extra_ops_per_block"]:>13.1f}'
