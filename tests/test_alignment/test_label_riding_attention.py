@@ -28,6 +28,29 @@ def alignment(request, monkeypatch):
     return request.param
 
 
+def test_a_kernel_that_takes_its_own_value_size_gets_q_and_k_unpadded(monkeypatch):
+    """CUDA's pair takes a wider value than q and k; emulated here by a CPU pair that widens q
+    and k itself and records the sizes it was handed: q and k arrive at their own size."""
+    from tlalign_mm.alignment import label_riding_attention as riding
+    cpu, seen = riding.FUSED_KERNELS['cpu'], []
+
+    def own_value_size(q, k, v, scale):
+        seen.append((q.size(-1), k.size(-1), v.size(-1)))
+        extra = v.size(-1) - q.size(-1)
+        return cpu.forward(F.pad(q, (0, extra)), F.pad(k, (0, extra)), v, scale)
+
+    monkeypatch.setitem(riding.FUSED_KERNELS, 'cpu', cpu._replace(
+        forward=own_value_size, align=8, equal_head_sizes=False))
+    qkv, q, k, v = qkv_views()
+    labels = torch.rand(3, 11, 3)
+    out, moved = label_riding_attention(q, k, v, labels, 8**-0.5)
+    assert seen == [(8, 8, 8 + 8)]  # 3 label channels padded to 8
+    probs = torch.softmax(q.detach() @ k.detach().transpose(-2, -1) * 8**-0.5, -1)
+    torch.testing.assert_close(moved, probs.mean(dim=1) @ labels, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v, scale=8**-0.5),
+                               atol=1e-6, rtol=1e-5)
+
+
 @pytest.mark.parametrize('width', [1, 3])
 def test_features_gradients_and_labels_match_references(width, alignment):
     qkv, q, k, v = qkv_views()
@@ -65,7 +88,7 @@ def test_auto_kernel_rides_only_where_labels_stay_exact():
     assert tracer._kernel_for(q, 0.0) == 'fused'
     from tlalign_mm.alignment.label_riding_attention import kernels_chosen_as
     with kernels_chosen_as('cuda'):  # what CUDA training picks (the CPU pair stands in)
-        assert tracer._kernel_for(q, 0.0) == 'sdpa'             # K-dim: too wide
+        assert tracer._kernel_for(q, 0.0) == 'riding'  # K-dim too: q, k keep their size there
         tracer.labels = torch.rand(2, 5, 1)
         assert tracer._kernel_for(q, 0.0) == 'riding'
         assert tracer._kernel_for(q.bfloat16(), 0.0) == 'sdpa'  # autocast

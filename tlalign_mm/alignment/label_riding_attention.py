@@ -10,8 +10,8 @@ and the label channels carry no gradient. Features and gradients equal
 order).
 
 The kernel pair is the device's own (:data:`FUSED_KERNELS`): the CPU flash kernel, and on CUDA
-the memory-efficient kernel (fp32; it takes any head size that is a multiple of 8, so the label
-channels are padded to one there). A CUDA pair is used only after :func:`riding_verified` has
+the memory-efficient kernel (fp32; it takes a value head size of its own, a multiple of 8, so
+there q and k stay unpadded and the label channels are padded to that multiple). A CUDA pair is used only after :func:`riding_verified` has
 compared it once, on small random tensors of the same shape, with ``F.scaled_dot_product_attention``
 and explicitly formed attention: a kernel this project has not run on that device never writes a
 label unchecked.
@@ -32,10 +32,12 @@ RIDING_MAX_LABEL_WIDTH = 16
 class FusedKernel(NamedTuple):
     """``forward(q, k, v, scale) -> (out, saved)`` and
     ``backward(grad, q, k, v, out, saved, scale) -> (grad_q, grad_k, grad_v)``; ``align``: the
-    head-size multiple the kernel needs."""
+    head-size multiple the kernel needs; ``equal_head_sizes``: whether v must have q's head
+    size (then q and k are zero-padded to the value's)."""
     forward: Callable
     backward: Callable
     align: int
+    equal_head_sizes: bool
 
 
 def _cpu_forward(q, k, v, scale):
@@ -65,9 +67,13 @@ def _cuda_backward(grad, q, k, v, out, saved, scale):
 
 FUSED_KERNELS: Dict[str, FusedKernel] = {}
 if hasattr(torch.ops.aten, '_scaled_dot_product_flash_attention_for_cpu_backward'):
-    FUSED_KERNELS['cpu'] = FusedKernel(_cpu_forward, _cpu_backward, align=1)
+    FUSED_KERNELS['cpu'] = FusedKernel(_cpu_forward, _cpu_backward, align=1,
+                                       equal_head_sizes=True)
 if hasattr(torch.ops.aten, '_scaled_dot_product_efficient_attention_backward'):
-    FUSED_KERNELS['cuda'] = FusedKernel(_cuda_forward, _cuda_backward, align=8)
+    # the memory-efficient kernel takes a value head size of its own: q and k stay unpadded, so
+    # even 1000-class K-dim labels cost no wider QKᵀ (checked at first use, riding_verified)
+    FUSED_KERNELS['cuda'] = FusedKernel(_cuda_forward, _cuda_backward, align=8,
+                                        equal_head_sizes=False)
 
 
 def label_riding_exact(q, labels, dropout_p=0.0):
@@ -104,8 +110,12 @@ class LabelRidingAttention(torch.autograd.Function):
             pad = padding.size(-1)
             labels, sizes, extra = [heads, padding], [v.size(-1), width, pad], width + pad
         with torch.no_grad():
-            out, saved = kernel.forward(F.pad(q, (0, extra)), F.pad(k, (0, extra)),
-                                        torch.cat([v, *labels], dim=-1), scale)
+            value = torch.cat([v, *labels], dim=-1)
+            if kernel.equal_head_sizes:
+                out, saved = kernel.forward(F.pad(q, (0, extra)), F.pad(k, (0, extra)), value,
+                                            scale)
+            else:
+                out, saved = kernel.forward(q, k, value, scale)
             # Features in the stock kernel's memory layout (B, N, H, d), so the block's
             # ``transpose(1, 2).reshape`` stays a view and the projection saves this very tensor
             # for backward: the padded output is freed here, and memory is that of the stock

@@ -21,9 +21,10 @@ Four kernels give identical labels:
   takes the labels as extra value channels and returns features and ``Ā·y`` from one pass; its
   backward is the stock one on the unpadded tensors (:mod:`.label_riding_attention`); features
   and gradients match the stock kernel's up to float rounding.
-``auto`` picks ``riding`` where it is exact (fp32, no attention dropout, labels of at most 16
-channels) and, on CUDA, once its first-use check on that device passed; otherwise ``fused`` on
-CPU and ``sdpa`` on CUDA (autocast, attention dropout, 1000-class K-dim labels).
+``auto`` picks ``riding`` where it is exact (fp32, no attention dropout) and affordable (on CPU
+labels of at most 16 channels: there q and k are padded to the value's width; on CUDA any width,
+once its first-use check on that device passed); otherwise ``fused`` on CPU and ``sdpa`` on
+CUDA (autocast, attention dropout, a failed check).
 The kernels' costs, measured side by side, are in ``docs/tl_align.md`` ("Overhead").
 """
 import torch
@@ -122,12 +123,14 @@ class ViTLabelTracer(LabelTracer):
 
     def _choose_kernel(self, q, labels, dropout_p):
         if self.kernel == 'auto':
+            on_cuda = kernel_device(q) == 'cuda'
+            # wide labels ride only where the kernel keeps q and k at their own size (CUDA)
             rides = (label_riding_exact(q, labels, dropout_p)
-                     and labels.size(-1) <= RIDING_MAX_LABEL_WIDTH
+                     and (labels.size(-1) <= RIDING_MAX_LABEL_WIDTH or on_cuda)
                      and riding_verified(q, labels.size(-1)))
             if rides:
                 return 'riding'
-            return 'sdpa' if kernel_device(q) == 'cuda' else 'fused'
+            return 'sdpa' if on_cuda else 'fused'
         if self.kernel == 'riding' and not label_riding_exact(q, labels, dropout_p):
             raise RuntimeError(
                 "kernel 'riding' needs fp32 attention on CPU or CUDA without attention dropout "
