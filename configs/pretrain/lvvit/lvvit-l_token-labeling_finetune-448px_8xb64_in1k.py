@@ -8,38 +8,8 @@
 #   bash tools/dist_train.sh \
 #       configs/pretrain/lvvit/lvvit-l_token-labeling_finetune-448px_8xb64_in1k.py 8 \
 #       --cfg-options load_from=work_dirs/lvvit-l_token-labeling_8xb128_in1k/epoch_310.pth
-_base_ = ['./lvvit-s_token-labeling_finetune-384px_8xb64_in1k.py']
-per_gpu = 64
-img_size, test_crop_ratio, token_label_size = 448, 1.0, 28
+_base_ = ['./lvvit-m_token-labeling_finetune-448px_8xb64_in1k.py']
 load_from = 'work_dirs/lvvit-l_token-labeling_8xb128_in1k/epoch_310.pth'
-model = dict(backbone=dict(arch='l', img_size=img_size, drop_path_rate=0.3),
-             head=dict(in_channels=768))
-
-token_label_root = '{{$TOKEN_LABEL_ROOT:data/imagenet_score_maps}}'
-bgr_mean = [103.53, 116.28, 123.675]
-bgr_std = [57.375, 57.12, 58.395]
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadScoreMap', root=token_label_root, num_classes=1000),
-    dict(type='ScoreMapRandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ScoreMapRandAugment', policies='timm_increasing', num_policies=2, total_level=10,
-         magnitude_level=9, magnitude_std=0.5,
-         hparams=dict(pad_val=[round(x) for x in bgr_mean], interpolation='bicubic')),
-    dict(type='ScoreMapRandomResizedCrop', scale=img_size, backend='pillow',
-         interpolation='bicubic'),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand', min_area_ratio=0.02,
-         max_area_ratio=1 / 3, fill_color=bgr_mean, fill_std=bgr_std),
-    dict(type='TokenLabelTargets', grid_size=token_label_size, num_classes=1000),
-    dict(type='PackInputs', algorithm_keys=('token_logits', 'token_classes')),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=int(img_size / test_crop_ratio), edge='short',
-         backend='pillow', interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=img_size),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(batch_size=per_gpu, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(batch_size=per_gpu, dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-
+# the M 448 px config (the S recipe at 448 px, 28x28 token labels, crop ratio 1.0) with L's width
+# and drop path
+model = dict(backbone=dict(arch='l', drop_path_rate=0.3), head=dict(in_channels=768))
