@@ -62,9 +62,9 @@ class TextEmbeddingClsHead(ClsHead):
                  init_cfg: Optional[dict] = None, **kwargs):
         super().__init__(loss=loss, init_cfg=init_cfg, **kwargs)
         self.num_classes, self.in_channels = num_classes, in_channels
-        self.text_embeddings = text_embeddings
-        if text_embeddings is not None:  # fail when the config is built, not after data loading
-            read_text_embeddings(text_embeddings, num_classes, in_channels)
+        # read (and checked) when the config is built, not after data loading
+        self.initial_weights = (None if text_embeddings is None else
+                                read_text_embeddings(text_embeddings, num_classes, in_channels))
         self.channel_norm = (nn.BatchNorm1d(in_channels, affine=False) if channel_norm
                              else nn.Identity())
         self.normalize_features = normalize_features
@@ -72,14 +72,12 @@ class TextEmbeddingClsHead(ClsHead):
 
     def init_weights(self):
         super().init_weights()
-        if self.text_embeddings is None:
+        if self.initial_weights is None:
             nn.init.normal_(self.fc.weight, std=0.01)
             nn.init.zeros_(self.fc.bias)
             return
-        embeddings = read_text_embeddings(self.text_embeddings, self.num_classes,
-                                          self.in_channels)
         with torch.no_grad():
-            self.fc.weight.copy_(F.normalize(embeddings, dim=-1))
+            self.fc.weight.copy_(F.normalize(self.initial_weights, dim=-1))
             self.fc.bias.zero_()
 
     def pre_logits(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
