@@ -20,18 +20,17 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from converter_cli import (DROP, TIMM_BLOCK, ConverterInputError, converter_main,  # noqa: E402
                            map_keys, top_key)
+import swin_to_mmpretrain as swin  # noqa: E402
 from swin_token_merging import unfold_to_official_order  # noqa: E402
 from timm_vit_to_mmpretrain import TOP as TIMM_VIT_TOP  # noqa: E402
 
 # the import maps, inverted
 VIT_BLOCK = {ours: theirs for theirs, ours in TIMM_BLOCK.items()}
 VIT_TOP = {ours: theirs for theirs, ours in TIMM_VIT_TOP.items()}
-SWIN_BLOCK = {'norm1': 'norm1', 'norm2': 'norm2', 'attn.w_msa.qkv': 'attn.qkv',
-              'attn.w_msa.proj': 'attn.proj', 'ffn.layers.0.0': 'mlp.fc1',
-              'ffn.layers.1': 'mlp.fc2'}
-SWIN_TOP = {'backbone.patch_embed.projection': 'patch_embed.proj',
-            'backbone.patch_embed.norm': 'patch_embed.norm', 'backbone.norm3': 'norm',
-            'head.fc': 'head.fc'}
+SWIN_BLOCK = {ours: theirs for theirs, ours in swin.BLOCK.items()}
+# timm >= 0.6 names the classifier head.fc (the official layout the importer reads: head)
+SWIN_TOP = dict({ours: theirs for theirs, ours in swin.TOP.items() if theirs != 'head'},
+                **{f'backbone.norm{swin.LAST_STAGE}': 'norm', 'head.fc': 'head.fc'})
 
 
 def vit_key(key):
