@@ -11,14 +11,15 @@ order).
 
 The kernel pair is the device's own (:data:`FUSED_KERNELS`): the CPU flash kernel, and on CUDA
 the memory-efficient kernel (fp32; it takes a value head size of its own, a multiple of 8, so
-there q and k stay unpadded and the label channels are padded to that multiple). A CUDA pair is used only after :func:`riding_verified` has
-compared it once, on small random tensors of the same shape, with ``F.scaled_dot_product_attention``
-and explicitly formed attention: a kernel this project has not run on that device never writes a
-label unchecked.
+there q and k stay unpadded and the label channels are padded to that multiple). A CUDA pair
+is used only after :func:`riding_verified` has compared it once, on small random tensors of the
+same shape, with ``F.scaled_dot_product_attention`` and explicitly formed attention: a kernel
+this project has not run on that device never writes a label unchecked.
 
 Its cost against the other kernels is in ``docs/tl_align.md`` ("Overhead").
 """
-from typing import Callable, Dict, NamedTuple, Optional, Tuple
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -273,21 +274,15 @@ def kernel_device(q) -> str:
 _CHOSEN_AS: Optional[str] = None
 
 
-class kernels_chosen_as:  # noqa: N801  (a context manager, used as one)
+@contextmanager
+def kernels_chosen_as(device_type: str) -> Iterator[None]:
     """``with kernels_chosen_as('cuda'):`` the ViT tracer picks the kernel it would pick on
     CUDA, while the tensors (and the fused kernels run) stay where they are: so
     ``tools/analysis/tlalign_overhead.py --count-ops --as-device cuda`` counts, on a CPU machine,
     the Python and aten path that CUDA training takes."""
-
-    def __init__(self, device_type: str):
-        self.device_type = device_type
-
-    def __enter__(self):
-        global _CHOSEN_AS
-        self.before, _CHOSEN_AS = _CHOSEN_AS, self.device_type
-        return self
-
-    def __exit__(self, *exc):
-        global _CHOSEN_AS
-        _CHOSEN_AS = self.before
-        return False
+    global _CHOSEN_AS
+    before, _CHOSEN_AS = _CHOSEN_AS, device_type
+    try:
+        yield
+    finally:
+        _CHOSEN_AS = before

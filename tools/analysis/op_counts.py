@@ -76,3 +76,16 @@ def host_work_rows(counts, blocks, base='cutmix'):
                          top_extra_ops=dict(extra.most_common(12)),
                          extra_host_syncs={op: extra[op] for op in HOST_SYNC_OPS if extra[op]})
     return rows
+
+
+def print_host_work(rows, blocks, where):
+    """The table of :func:`host_work_rows` and each arm's most frequent extra ops."""
+    print(f'host work of one train step, {blocks} blocks ({where}):')
+    print(f'{"arm":<16}{"aten ops":>10}{"extra/block":>13}{"py calls":>10}{"extra/block":>13}')
+    for arm, row in rows.items():
+        print(f'{arm:<16}{row["aten_ops"]:>10}{row["extra_ops_per_block"]:>13.1f}'
+              f'{row["python_calls"]:>10}{row["extra_calls_per_block"]:>13.1f}')
+    for arm, row in rows.items():
+        if row['top_extra_ops']:
+            print(f'  {arm} extra ops: ' + ', '.join(f'{k} {v}'
+                                                      for k, v in row['top_extra_ops'].items()))

@@ -279,10 +279,10 @@ def write_results(results, path):
 
 def count_ops(args):
     """One warm step per arm, then one counted step; the extra over CutMix per block."""
-    from op_counts import count_host_work, host_work_rows
+    from op_counts import count_host_work, host_work_rows, print_host_work
+    from tlalign_mm.alignment.label_riding_attention import kernels_chosen_as
     batch = make_batch(args, 0)
     counts = {}
-    from tlalign_mm.alignment.label_riding_attention import kernels_chosen_as
     for arm in args.arms:
         state = build_arm(arm, args)
         # The same boxes and partners in every run: some ops depend on the draw (the partner
@@ -295,15 +295,7 @@ def count_ops(args):
     blocks = num_blocks(state[0].backbone)
     rows = host_work_rows(counts, blocks, base='cutmix' if 'cutmix' in args.arms else args.arms[0])
     chosen = f', kernels as on {args.as_device}' if args.as_device else ''
-    print(f'host work of one train step, {blocks} blocks ({args.device}{chosen}):')
-    print(f'{"arm":<16}{"aten ops":>10}{"extra/block":>13}{"py calls":>10}{"extra/block":>13}')
-    for arm, row in rows.items():
-        print(f'{arm:<16}{row["aten_ops"]:>10}{row["extra_ops_per_block"]:>13.1f}'
-              f'{row["python_calls"]:>10}{row["extra_calls_per_block"]:>13.1f}')
-    for arm, row in rows.items():
-        if row['top_extra_ops']:
-            print(f'  {arm} extra ops: ' + ', '.join(f'{k} {v}'
-                                                      for k, v in row['top_extra_ops'].items()))
+    print_host_work(rows, blocks, f'{args.device}{chosen}')
     results = dict(config=recorded_settings(args), blocks=blocks, arms=rows)
     write_results(results, args.out)
     return results
