@@ -39,10 +39,11 @@ def test_recipe_per_arch(arch):
     assert cfg.train_cfg.max_epochs == 310 and cfg.param_scheduler[1]['end'] == 300
     assert cfg.model.train_cfg.augments == [dict(type='MixToken', alpha=1.0, token_size=16)]
     steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
-    assert steps['ScoreMapRandomResizedCrop']['scale'] == size
+    augment = steps['ScoreMapAugmentedCrop']
+    assert augment['crop']['scale'] == size
     assert steps['TokenLabelTargets']['grid_size'] == size // 16
-    assert steps['ScoreMapRandAugment']['magnitude_std'] == 0.5
-    assert steps['ScoreMapRandAugment']['num_policies'] == augment_ops
+    assert augment['rand_augment']['magnitude_std'] == 0.5
+    assert augment['rand_augment']['num_policies'] == augment_ops
     assert steps['RandomErasing']['erase_prob'] == 0.25
     assert cfg.val_dataloader.dataset.pipeline[1]['scale'] == resize
     assert cfg.custom_hooks[0]['momentum'] == pytest.approx(8e-5)
@@ -201,7 +202,7 @@ def test_high_resolution_finetune_configs(name):
     assert cfg.model.head.in_channels == width
     assert cfg.load_from == f'work_dirs/lvvit-{arch}_token-labeling_8xb128_in1k/epoch_310.pth'
     steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
-    assert steps['ScoreMapRandomResizedCrop']['scale'] == size
+    assert steps['ScoreMapAugmentedCrop']['crop']['scale'] == size
     assert steps['TokenLabelTargets']['grid_size'] == grid == size // 16
     test = {t['type']: t for t in cfg.val_dataloader.dataset.pipeline}
     assert (test['ResizeEdge']['scale'], test['CenterCrop']['crop_size']) == (resize, size)
@@ -232,8 +233,8 @@ def test_384px_finetune_loads_the_224px_classifier_and_trains(digits_root, tmp_p
     model.load_state_dict(classifier.state_dict(), strict=True)  # 14x14 -> 24x24 positions
     assert model.backbone.pos_embed.shape[1] == 1 + 24 * 24
     for step in cfg.train_dataloader.dataset.pipeline:  # 64 px crops for the CPU
-        if step['type'] == 'ScoreMapRandomResizedCrop':
-            step['scale'] = 64
+        if step['type'] == 'ScoreMapAugmentedCrop':
+            step['crop']['scale'] = 64
         if step['type'] == 'TokenLabelTargets':
             step['grid_size'] = 4
     model = with_preprocessor(model, cfg, MODELS)

@@ -11,9 +11,10 @@ current image: each cell covers its share of the image, so a geometric op moves 
 the pixels. The op's drawn affine matrix (the one mmcv warped the image with) maps each cell's
 centre back to the point it came from, and the cell takes that point's cell; cells that came
 from outside the image get logit 0 for every class. Only the S_h × S_w centres are mapped: no
-image-sized coordinate array is warped. The random crop is not applied to the map: its box, normalised to
-the image, is what :class:`TokenLabelTargets` crops by RoIAlign (x before y — the order the
-authors swapped).
+image-sized coordinate array is warped. The random crop is not applied to the map: its box,
+normalised to the image, is what :class:`TokenLabelTargets` crops by RoIAlign (x before y — the
+order the authors swapped). :class:`ScoreMapAugmentedCrop` (augmented_crop.py) is RandAugment and
+the crop in one step that augments only the pixels the crop keeps.
 """
 from typing import Optional
 
@@ -129,7 +130,11 @@ class ScoreMapRandAugment(RandAugment):
     map too; colour ops touch the image only. Same arguments as ``RandAugment``."""
 
     def transform(self, results):
-        for index in self.random_policy_indices():
+        return self.apply_policies(results, self.random_policy_indices())
+
+    def apply_policies(self, results, indices):
+        """Apply the ops at ``indices`` of ``self.transforms`` in turn (each draws as it runs)."""
+        for index in indices:
             op = self.transforms[index]
             if 'score_map' in results and isinstance(op, GEOMETRIC_OPS):
                 results = replay_on_score_map(op, results)
@@ -138,6 +143,12 @@ class ScoreMapRandAugment(RandAugment):
             if results is None:
                 return None
         return results
+
+
+def normalised_crop_box(crop, shape) -> tuple:
+    """``(x1, y1, x2, y2)`` in 0–1 of a crop ``(top, left, height, width)`` of a ``shape`` image."""
+    (top, left, crop_h, crop_w), (height, width) = crop, shape[:2]
+    return left / width, top / height, (left + crop_w) / width, (top + crop_h) / height
 
 
 @TRANSFORMS.register_module()
@@ -152,9 +163,7 @@ class ScoreMapRandomResizedCrop(RandomResizedCrop):
 
     def transform(self, results):
         results = super().transform(results)
-        (top, left, crop_h, crop_w), (height, width) = self._last_crop
-        results['crop_box'] = (left / width, top / height, (left + crop_w) / width,
-                               (top + crop_h) / height)
+        results['crop_box'] = normalised_crop_box(*self._last_crop)
         return results
 
 
