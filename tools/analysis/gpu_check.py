@@ -28,8 +28,6 @@ import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
-import torch  # noqa: E402
-
 HERE = osp.dirname(osp.abspath(__file__))
 # name -> the overhead tool's arguments
 CASES = {
@@ -72,6 +70,7 @@ def case_argv(name, dry_run):
 
 def label_check(backbone_cfg, device, amp, size, batch=2):
     """Largest |label| difference of the GPU path against materialised attention (fp32)."""
+    import torch
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
 
@@ -95,6 +94,7 @@ def main(argv=None):
     args = parse_args(argv)
     if osp.exists(args.out) and not args.overwrite:
         sys.exit(f'error: {args.out} exists; pass --overwrite to replace it')
+    import torch  # after the argument checks: a refusal answers at once
     if not args.dry_run and not torch.cuda.is_available():
         sys.exit('error: no CUDA device; run with --dry-run to check the script on CPU')
     sys.path.insert(0, HERE)
