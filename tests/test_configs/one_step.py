@@ -3,7 +3,7 @@
 The config's own train dataloader (dataset class, sampler, pipeline), optimiser wrapper (after the
 tools' device defaults, so the AMP wrapper a paper config asks for becomes the CPU bf16 one here),
 train loop, parameter schedulers and custom hooks (TL-Align, TransMix) go through mmengine's
-Runner; the loop stops after its first epoch, which the cut-down loader makes one iteration.
+Runner; the loop stops after its first iteration.
 The model is passed in built, so the arms of one architecture can share it: each arm
 only brings its own data preprocessor (batch augments, mix recording).
 """
@@ -19,13 +19,15 @@ from launch_utils import apply_device_defaults
 NO_WORKERS = dict(num_workers=0, persistent_workers=False)
 
 
-class StopAfterFirstEpoch(Hook):
-    """Ends training after one epoch, the way mmengine's EarlyStoppingHook ends it, so the
-    config's own max_epochs and schedulers (warm-up and the phases after it) are built."""
+class StopAfterOneIteration(Hook):
+    """Ends training after its first iteration, the way mmengine's EarlyStoppingHook ends an
+    epoch loop (the epoch, one batch long here, completes), so the config's own loop, max_epochs
+    and schedulers (warm-up and the phases after it) are built."""
     priority = 'LOWEST'
 
-    def after_train_epoch(self, runner):
-        runner.train_loop.stop_training = True
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        runner.train_loop.stop_training = True  # epoch loops
+        runner.train_loop._max_iters = runner.iter  # iteration loops (segmentation)
 
 
 def on_this_device(cfg):
@@ -65,13 +67,17 @@ def train_one_iteration(cfg, model, work_dir, samples=2, optim_wrapper=None):
     cfg = on_this_device(cfg)
     loader = cfg.train_dataloader
     loader.update(NO_WORKERS, batch_size=samples)
+    loader.pop('batch_sampler', None)  # aspect-ratio grouping would wait for a second batch
+    dataset = loader.dataset
+    while dataset.get('type') == 'RepeatDataset':
+        dataset = dataset.dataset
     # serialize_data=False: packing the list runs gc.collect(), seconds on a heap of big models
-    loader.dataset.update(indices=samples, serialize_data=False)
+    dataset.update(indices=samples, serialize_data=False)
     runner = Runner(
         model=model, work_dir=str(work_dir), train_dataloader=loader,
         train_cfg=cfg.train_cfg, optim_wrapper=optim_wrapper or cfg.optim_wrapper,
         param_scheduler=cfg.get('param_scheduler'),
-        custom_hooks=[*(cfg.get('custom_hooks') or []), StopAfterFirstEpoch()],
+        custom_hooks=[*(cfg.get('custom_hooks') or []), StopAfterOneIteration()],
         default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
         default_scope=cfg.default_scope, randomness=dict(seed=0), log_level='WARNING')
     runner.train()

@@ -17,7 +17,7 @@ from mmengine.registry import init_default_scope
 import tlalign_mm  # noqa: F401
 
 from ..conftest import ROOT
-from .one_iteration import train_one_iteration
+from ..test_configs.one_step import train_one_iteration
 
 CHANNELS = {'small': [96, 192, 320, 384], 'base': [96, 192, 384, 512],
             'large': [96, 192, 448, 640]}

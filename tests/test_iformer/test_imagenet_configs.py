@@ -14,7 +14,7 @@ from mmpretrain.registry import MODELS
 import tlalign_mm  # noqa: F401
 
 from ..conftest import ROOT
-from .one_iteration import train_one_iteration
+from ..test_configs.one_step import train_one_iteration
 
 # arch -> (head width, drop path, minimum lr, gradient clip, repeated augmentation)
 RECIPES = {'small': (384, 0.2, 1e-6, None, None), 'base': (512, 0.4, 1e-5, 1.0, 3),
