@@ -251,8 +251,9 @@ def digits_root(tmp_path_factory):
     root = tmp_path_factory.mktemp('data')
     for kind, make in MAKERS.items():
         make(str(root / f'digits_{kind}'), seed=0)
-    os.environ['TLALIGN_DATA_ROOT'] = str(root)
-    return root
+    with pytest.MonkeyPatch.context() as patch:  # restored when the session ends
+        patch.setenv('TLALIGN_DATA_ROOT', str(root))
+        yield root
 
 
 @dataclass
