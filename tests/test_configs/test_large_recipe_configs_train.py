@@ -14,11 +14,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
 from ..conftest import config_path
-from ..test_token_labeling.test_lvvit_configs import synthetic_score_maps
+from ..test_token_labeling.test_lvvit_configs import synthetic_score_maps, train_segmentation
 from .one_step import gradient_norms, train_one_iteration, with_preprocessor
 
 CROP = 64
@@ -72,20 +71,7 @@ def test_side_layer_segmentation_config_trains_an_iteration(arch, digits_root, t
     cfg = Config.fromfile(config_path(
         'seg', f'upernet_lvvit-{arch}_side-layers_8xb2-160k_ade20k-512x512.py'))
     cfg.model.backbone.init_cfg = None  # no classifier checkpoint here (the S test loads one)
-    cfg.model.data_preprocessor.size = (CROP, CROP)
-    for step in cfg.train_dataloader.dataset.pipeline:
-        if step['type'] == 'RandomResize':
-            step['scale'] = (2 * CROP, CROP)
-        if step['type'] == 'RandomCrop':
-            step['crop_size'] = (CROP, CROP)
-    cfg.train_dataloader.update(num_workers=0, persistent_workers=False, batch_size=2)
-    runner = Runner(
-        model=cfg.model, work_dir=str(tmp_path / 'seg'), train_dataloader=cfg.train_dataloader,
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=1, val_interval=100),
-        optim_wrapper=cfg.optim_wrapper, param_scheduler=cfg.param_scheduler,
-        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
-        default_scope='mmseg', log_level='WARNING')
-    runner.train()
+    runner = train_segmentation(cfg, tmp_path / 'seg', iterations=1, crop=CROP)
     assert runner.iter == 1 and type(runner.model.neck).__name__ == 'LVViTSideLayers'
     hub = runner.message_hub
     assert all(np.isfinite(hub.get_scalar(k).current())

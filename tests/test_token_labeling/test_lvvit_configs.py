@@ -82,7 +82,8 @@ def test_imagenet_configs_train_an_iteration(arm, digits_root, tmp_path, monkeyp
         synthetic_score_maps(tmp_path / 'maps', imagenet)
     cfg = lvvit_config(f'lvvit-s_{arm}_8xb128_in1k')
     # fp32: the recipe's AMP becomes bf16 autocast on CPU, tens of times slower on this machine
-    # kind; the AMP swap has its own tests (test_paper_pretrain_recipes.py, test_train_resume_dist.py).
+    # kind; the AMP swap has its own tests (test_paper_pretrain_recipes.py,
+    # test_train_resume_dist.py).
     cfg.optim_wrapper.type = 'OptimWrapper'
     init_default_scope('mmpretrain')
     torch.manual_seed(0)
@@ -97,6 +98,27 @@ def test_imagenet_configs_train_an_iteration(arm, digits_root, tmp_path, monkeyp
     assert all(torch.isfinite(torch.tensor(hub.get_scalar(k).current())) for k in keys)
     if arm == 'tlalign-token-labeling':
         assert len(hub.get_scalar('train/align_gap').data[0]) == 1
+
+
+def train_segmentation(cfg, work_dir, iterations, crop=64):
+    """The ADE20K config's own model, data, optimiser and schedule for a few iterations on
+    ``crop`` px crops (two samples, no checkpoint: saving an LV-ViT with AdamW state costs more
+    than the run); returns the runner."""
+    cfg.model.data_preprocessor.size = (crop, crop)
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step['type'] == 'RandomResize':
+            step['scale'] = (2 * crop, crop)
+        if step['type'] == 'RandomCrop':
+            step['crop_size'] = (crop, crop)
+    cfg.train_dataloader.update(num_workers=0, persistent_workers=False, batch_size=2)
+    runner = Runner(
+        model=cfg.model, work_dir=str(work_dir), train_dataloader=cfg.train_dataloader,
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=iterations, val_interval=100),
+        optim_wrapper=cfg.optim_wrapper, param_scheduler=cfg.param_scheduler,
+        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
+        default_scope='mmseg', log_level='WARNING')
+    runner.train()
+    return runner
 
 
 @pytest.mark.parametrize('config', ['upernet_lvvit-s_8xb2-160k_ade20k-512x512.py',
@@ -114,23 +136,8 @@ def test_lvvit_s_ade20k_trains_from_a_classifier_checkpoint(config, digits_root,
     monkeypatch.setenv('ADE20K_ROOT', str(digits_root / 'digits_ade20k'))
     cfg = Config.fromfile(config_path('seg', config))
     cfg.model.backbone.init_cfg.checkpoint = str(checkpoint)
-    cfg.model.data_preprocessor.size = (64, 64)
-    for step in cfg.train_dataloader.dataset.pipeline:
-        if step['type'] == 'RandomResize':
-            step['scale'] = (128, 64)
-        if step['type'] == 'RandomCrop':
-            step['crop_size'] = (64, 64)
-    cfg.train_dataloader.update(num_workers=0, persistent_workers=False, batch_size=2)
-    # The config's own model, data, optimiser and schedule; two iterations, no checkpoint (saving
-    # 26M parameters with AdamW state costs more than the run).
-    runner = Runner(
-        model=cfg.model, work_dir=str(tmp_path / 'seg'), train_dataloader=cfg.train_dataloader,
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=2, val_interval=100),
-        optim_wrapper=cfg.optim_wrapper, param_scheduler=cfg.param_scheduler,
-        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
-        default_scope='mmseg', log_level='WARNING')
+    runner = train_segmentation(cfg, tmp_path / 'seg', iterations=2)
     backbone = runner.model.backbone
-    runner.train()
     assert runner.iter == 2
     assert type(runner.model.neck).__name__ == (
         'LVViTSideLayers' if 'side-layers' in config else 'MultiLevelNeck')
