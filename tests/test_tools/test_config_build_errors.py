@@ -1,5 +1,6 @@
-"""A misspelled type name or keyword in a config is one line naming the registry or class and
-the names spelled alike, from every tool that builds from a config; nothing is trained."""
+"""A misspelled type name or keyword in a config, or a missing argument, is one line naming the
+registry or class (and the names spelled alike), from every tool that builds from a config;
+nothing is trained."""
 import pytest
 import torch
 
@@ -25,10 +26,13 @@ TLALIGN = config_path('pretrain', 'deit', 'deit-digits_tlalign_digits.py')
     (['+train_cfg.max_epoch=1'],
      "error: EpochBasedTrainLoop takes no argument 'max_epoch' (check the config key that sets "
      "it) (did you mean max_epochs?)"),
+    (["model = dict(head=dict(_delete_=True, type='VisionTransformerClsHead'))"],  # idem
+     "error: VisionTransformerClsHead needs arguments 'num_classes' and 'in_channels' (the "
+     "config dict that builds it has no such key)"),
 ])
 def test_train_names_the_misspelling_in_one_line(digits_root, tmp_path, tool, options, line):
     config = TLALIGN
-    if options[0].startswith('custom_hooks'):  # a list of dicts: a config, as users write it
+    if options[0].startswith(('custom_hooks', 'model =')):  # a config, as users write it
         config = tmp_path / 'hooks.py'
         config.write_text(f'_base_ = [{TLALIGN!r}]\n{options.pop()}\n')
     out = tool(['tools/train.py', str(config), '--work-dir', str(tmp_path / 'w'),
@@ -47,6 +51,13 @@ def test_test_tool_names_the_misspelling_in_one_line(digits_root, tmp_path, tool
     assert out.stderr.strip().splitlines()[-1] == (
         "error: unknown type 'VisionTransformerClsHed': not in the mmpretrain::model registry "
         "(did you mean VisionTransformerClsHead or VisionTransformer or RevVisionTransformer?)")
+
+
+def test_a_missing_argument_is_named():
+    assert explain_build_error(TypeError(
+        "ScoreMapAugmentedCrop.__init__() missing 1 required positional argument: 'crop'")) == (
+        "ScoreMapAugmentedCrop needs argument 'crop' (the config dict that builds it has no such "
+        "key)")
 
 
 def test_other_key_and_type_errors_pass_through():

@@ -1,11 +1,13 @@
-"""A misspelled type name or keyword in a config, said in one line with the closest names.
+"""A misspelled type name or keyword in a config, or a missing one, said in one line with the
+closest names.
 
 mmengine builds every part of a run from the config's dicts. A misspelled ``type``
 (``VisionTransfomer``) ends in a registry ``KeyError`` and a misspelled keyword
 (``train_cfg.max_epoch``) in the constructor's ``TypeError``, each under some 300 lines of
 traceback. The tools run their builds inside :func:`config_build_errors`, which turns exactly
-these two errors into a :class:`ConfigBuildError` naming the registry or class and the names it
-does have that are spelled alike; any other ``KeyError`` / ``TypeError`` passes through untouched.
+these two errors (and a constructor's missing required arguments) into a
+:class:`ConfigBuildError` naming the registry or class and the names it does have that are
+spelled alike; any other ``KeyError`` / ``TypeError`` passes through untouched.
 """
 import difflib
 import importlib
@@ -20,6 +22,8 @@ from ..errors import TLAlignError
 
 _NOT_REGISTERED = re.compile(r'^(\S+) is not in the (?:(\w+)::)?(\w+) registry')
 _UNKNOWN_KEYWORD = re.compile(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'")
+_MISSING_ARGUMENTS = re.compile(
+    r"(\w+)\.__init__\(\) missing \d+ required (?:positional |keyword-only )?arguments?: (.+)$")
 _SCOPES = ('mmengine', 'mmpretrain', 'mmseg', 'mmdet')
 
 
@@ -60,7 +64,8 @@ def _close(word: str, candidates: List[str]) -> str:
 
 
 def explain_build_error(err: BaseException) -> Optional[str]:
-    """One line for a registry miss or an unknown constructor keyword; None for anything else."""
+    """One line for a registry miss, an unknown or a missing constructor argument; None for
+    anything else."""
     message = str(err.args[0]) if err.args else ''
     if isinstance(err, KeyError):
         found = _NOT_REGISTERED.match(message)
@@ -79,6 +84,12 @@ def explain_build_error(err: BaseException) -> Optional[str]:
                 if p not in ('self', 'args', 'kwargs')]
             return (f'{class_name} takes no argument {keyword!r} (check the config key that '
                     f'sets it){_close(keyword, accepted)}')
+        found = _MISSING_ARGUMENTS.search(message)
+        if found:
+            class_name, names = found.groups()
+            plural = 's' if ' and ' in names else ''
+            return (f'{class_name} needs argument{plural} {names} (the config dict that builds '
+                    f'it has no such key)')
     return None
 
 
