@@ -14,7 +14,7 @@ import tlalign_mm  # noqa: F401  (registers the transforms)
 
 from ..conftest import config_path
 
-HPARAMS = dict(pad_val=[104, 116, 124], interpolation='bicubic')
+HPARAMS = dict(pad_val=[104, 116, 124])
 CROP = dict(scale=32, backend='pillow', interpolation='bicubic')
 TIMM = RANDAUG_POLICIES['timm_increasing']
 WARPS_ROUNDED_PER_PIXEL = ('Rotate', 'Shear')
@@ -32,9 +32,10 @@ def score_map(seed=0):
     return rng.normal(size=(3, 6, 8)).astype(np.float32), rng.integers(0, 50, (3, 6, 8))
 
 
-def both(policies, num_policies=2):
+def both(policies, num_policies=2, interpolation='bicubic'):
     augment = dict(policies=policies, num_policies=num_policies, total_level=10,
-                   magnitude_level=9, magnitude_std=0.5, hparams=HPARAMS)
+                   magnitude_level=9, magnitude_std=0.5,
+                   hparams=dict(HPARAMS, interpolation=interpolation))
     two_steps = Compose([TRANSFORMS.build(dict(type='ScoreMapRandAugment', **augment)),
                          TRANSFORMS.build(dict(type='ScoreMapRandomResizedCrop', **CROP))])
     one_step = TRANSFORMS.build(dict(type='ScoreMapAugmentedCrop', rand_augment=augment,
@@ -89,6 +90,17 @@ def test_three_ops_with_the_whole_image_op_in_the_middle(flipped):
     two_steps, one_step = both(policies, num_policies=3)
     for seed in range(40):
         a, b = run(two_steps, seed, flipped), run(one_step, seed, flipped)
+        assert_same_draws_box_and_map(a, b)
+        np.testing.assert_array_equal(a[0]['img'], b[0]['img'], err_msg=f'seed {seed}')
+
+
+@pytest.mark.parametrize('interpolation', ['nearest', 'bilinear', 'lanczos'])
+def test_each_interpolation_kernel_reads_inside_the_region(interpolation):
+    policies = [dict(type='Translate', magnitude_range=(0, 0.45), direction=d, prob=1.0)
+                for d in ('horizontal', 'vertical')]
+    two_steps, one_step = both(policies, interpolation=interpolation)
+    for seed in range(12):
+        a, b = run(two_steps, seed), run(one_step, seed)
         assert_same_draws_box_and_map(a, b)
         np.testing.assert_array_equal(a[0]['img'], b[0]['img'], err_msg=f'seed {seed}')
 

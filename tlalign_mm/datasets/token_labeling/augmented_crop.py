@@ -11,7 +11,7 @@ gives the same image, map and box as :class:`ScoreMapRandAugment` followed by
 - every draw is taken first (each chosen op runs once on a tiny probe image with its randomness
   cached, then the crop box is drawn on the image's size, which the ops keep);
 - the crop box is traced back through the ops that follow the last whole-image op (a geometric
-  op's inverse affine plus the bicubic kernel's reach, one pixel for the sharpness filter,
+  op's inverse affine plus its interpolation kernel's reach, one pixel for the sharpness filter,
   nothing for a point op), and those ops run on that region only;
 - auto-contrast, equalize and contrast take their statistics from the whole image and apply
   them as a look-up table (the same table mmcv computes);
@@ -45,7 +45,8 @@ POINT_OPS = (Invert, Posterize, Solarize, SolarizeAdd, ColorTransform, Brightnes
 # Ops whose reach is known and whose randomness is all in cached draws (``random_disable``,
 # ``random_magnitude``, ``random_negative``), so it can be drawn before the op runs.
 REGION_OPS = WHOLE_IMAGE_OPS + POINT_OPS + GEOMETRIC_OPS + (Sharpness, )
-BICUBIC_REACH = 3  # pixels read beyond a source point by the bicubic kernel, plus one for rounding
+# Pixels a warp's kernel reads beyond a source point (OpenCV's), plus one for the rounding.
+KERNEL_REACH = dict(nearest=1, bilinear=2, area=2, bicubic=3, lanczos=5)
 Box = Tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) in whole-image pixels
 PROBE = np.zeros((4, 4, 3), np.uint8)
 
@@ -125,9 +126,10 @@ def source_box(op: BaseAugTransform, target: Box, height: int, width: int) -> Bo
         corners = np.array([[x0, y0, 1], [x1 - 1, y0, 1], [x0, y1 - 1, 1], [x1 - 1, y1 - 1, 1]],
                            np.float64)
         xs, ys = (corners @ inverse.T).T
-        return clipped(np.floor(xs.min()) - BICUBIC_REACH, np.floor(ys.min()) - BICUBIC_REACH,
-                       np.floor(xs.max()) + BICUBIC_REACH + 1,
-                       np.floor(ys.max()) + BICUBIC_REACH + 1, height, width)
+        reach = KERNEL_REACH.get(op.interpolation, max(KERNEL_REACH.values()))
+        return clipped(np.floor(xs.min()) - reach, np.floor(ys.min()) - reach,
+                       np.floor(xs.max()) + reach + 1, np.floor(ys.max()) + reach + 1,
+                       height, width)
     if isinstance(op, Sharpness):  # a 3 x 3 filter
         return clipped(x0 - 1, y0 - 1, x1 + 1, y1 + 1, height, width)
     return target
