@@ -38,7 +38,8 @@ from mmpretrain.datasets.transforms.auto_augment import (AutoContrast, BaseAugTr
 from mmpretrain.registry import TRANSFORMS
 
 from .score_map_transforms import (GEOMETRIC_OPS, ScoreMapRandAugment, ScoreMapRandomResizedCrop,
-                                   applied_affine, moved_score_map, normalised_crop_box)
+                                   applied_affine, drawn_magnitude, moved_score_map,
+                                   normalised_crop_box)
 
 WHOLE_IMAGE_OPS = (AutoContrast, Equalize, Contrast)
 POINT_OPS = (Invert, Posterize, Solarize, SolarizeAdd, ColorTransform, Brightness)
@@ -49,11 +50,6 @@ REGION_OPS = WHOLE_IMAGE_OPS + POINT_OPS + GEOMETRIC_OPS + (Sharpness, )
 KERNEL_REACH = dict(nearest=1, bilinear=2, area=2, bicubic=3, lanczos=5)
 Box = Tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive) in whole-image pixels
 PROBE = np.zeros((4, 4, 3), np.uint8)
-
-
-def drawn_magnitude(op: BaseAugTransform) -> float:
-    """The signed magnitude ``op`` drew (its randomness cached), as its ``transform`` uses it."""
-    return op.random_negative(op.magnitude if op.magnitude is not None else op.random_magnitude())
 
 
 def channel_histograms(img: np.ndarray) -> np.ndarray:

@@ -69,6 +69,12 @@ class ScoreMapRandomFlip(RandomFlip):
         return results
 
 
+def drawn_magnitude(op) -> float:
+    """The signed magnitude a RandAugment op drew (its randomness cached), as its ``transform``
+    uses it."""
+    return op.random_negative(op.magnitude if op.magnitude is not None else op.random_magnitude())
+
+
 def applied_affine(op, height: int, width: int) -> Optional[np.ndarray]:
     """The 2×3 source → destination matrix with which ``op`` (a geometric RandAugment op, its
     random draw cached) moved a ``height`` × ``width`` image, or None when the draw disabled it.
@@ -84,8 +90,7 @@ def applied_affine(op, height: int, width: int) -> Optional[np.ndarray]:
         angle = op.random_negative(op.angle if op.angle is not None else op.random_magnitude())
         center = op.center if op.center is not None else ((width - 1) * 0.5, (height - 1) * 0.5)
         return cv2.getRotationMatrix2D(center, -angle, op.scale)
-    magnitude = op.random_negative(
-        op.magnitude if op.magnitude is not None else op.random_magnitude())
+    magnitude = drawn_magnitude(op)
     horizontal = op.direction == 'horizontal'
     if isinstance(op, Shear):
         return np.float32([[1, magnitude, 0], [0, 1, 0]] if horizontal else
